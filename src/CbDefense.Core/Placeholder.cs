@@ -1,0 +1,1 @@
+namespace CbDefense { internal static class Placeholder { } }

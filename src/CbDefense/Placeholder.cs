@@ -1,0 +1,1 @@
+namespace CbDefense.Commands { internal static class Placeholder { } }
