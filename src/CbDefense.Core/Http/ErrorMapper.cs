@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using CbDefense.Json;
+
+namespace CbDefense.Http
+{
+    internal static class ErrorMapper
+    {
+        internal const int SnippetLength = 500;
+
+        public static string Snippet(string text)
+        {
+            string t = text.Trim();
+            return t.Length <= SnippetLength ? t : t.Substring(0, SnippetLength) + "...";
+        }
+
+        /// <summary>The server's message from an error body: message, messages, errorMessage, error_code + message.</summary>
+        public static string? ExtractMessage(object? json, out string? code)
+        {
+            code = null;
+            if (!(json is Dictionary<string, object?> d)) return null;
+            string? Str(string key) => d.TryGetValue(key, out var v) && v != null ? (v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture)) : null;
+            code = Str("error_code") ?? Str("errorCode") ?? Str("reason");
+            var parts = new List<string>();
+            var msg = Str("errorMessage");
+            if (!string.IsNullOrEmpty(msg)) parts.Add(msg!);
+            if (d.TryGetValue("message", out var m) && m != null)
+            {
+                string ms = m as string ?? Convert.ToString(m, CultureInfo.InvariantCulture)!;
+                if (ms.Length > 0 && !parts.Contains(ms)) parts.Add(ms);
+            }
+            if (d.TryGetValue("messages", out var mm) && mm != null)
+            {
+                if (mm is List<object?> l) parts.AddRange(l.Where(x => x != null).Select(x => x is string s ? s : PlainJson.Serialize(x)));
+                else if (mm is string s) parts.Add(s);
+            }
+            if (parts.Count == 0)
+            {
+                var e = Str("error");
+                if (!string.IsNullOrEmpty(e)) parts.Add(e!);
+            }
+            string? text = parts.Count == 0 ? null : string.Join("; ", parts);
+            if (code != null) text = text == null ? code : code + ": " + text;
+            return text;
+        }
+
+        public static CbApiException FromStatus(string method, string path, int status, string? reasonPhrase, string text, Redactor redactor)
+        {
+            text = redactor.Redact(text);
+            PlainJson.TryParse(text, out var json);
+            bool isJson = json != null;
+            string? server = ExtractMessage(json, out var code);
+            string? snippet = isJson ? null : (text.Trim().Length == 0 ? null : Snippet(text));
+            string detail = server ?? (snippet != null ? "\"" + snippet + "\"" : isJson ? Snippet(text) : "(empty body)");
+            string st = status.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(reasonPhrase) ? "" : " (" + reasonPhrase + ")");
+            string where = " [" + method + " " + path + "]";
+            CbApiException ex;
+            if (status >= 500)
+                ex = new CbServerException("Received error code " + st + " from API: " + detail + where);
+            else if (status == 404)
+                ex = new CbObjectNotFoundException("Object not found (HTTP 404): " + detail + where);
+            else if (status == 401)
+                ex = new CbUnauthorizedException("Check your API credentials: " + detail + " (HTTP 401)" + where);
+            else if (status == 400 && json is Dictionary<string, object?> jd && jd.TryGetValue("reason", out var rsn) && (rsn as string) == "query_malformed_syntax")
+                ex = new CbQuerySyntaxException("Query syntax error: " + detail + " (HTTP 400)" + where);
+            else if (status == 429)
+                ex = new CbClientException("Received error code " + st + " from API (rate limited; retries exhausted): " + detail + where);
+            else if (status >= 400)
+                ex = new CbClientException("Received error code " + st + " from API: " + detail + where);
+            else
+                ex = new CbServerException("Unexpected reply " + st + " from API: " + detail + where);
+            ex.StatusCode = status;
+            ex.Method = method;
+            ex.RequestUri = path;
+            ex.ServerMessage = server;
+            ex.ErrorCode = code;
+            ex.ResponseSnippet = snippet;
+            return ex;
+        }
+
+        /// <summary>A 2xx JSON object that reports failure (errorMessage, or success:false): the exception, else null.</summary>
+        public static CbApiException? FromSuccessBody(string method, string path, int status, Dictionary<string, object?> body)
+        {
+            bool hasError = body.ContainsKey("errorMessage");
+            bool failed = body.TryGetValue("success", out var s) && (s is bool b ? !b : s is string ss && CredentialStore.TryParseBool(ss, out var pb) && !pb);
+            if (!hasError && !failed) return null;
+            string? server = ExtractMessage(body, out var code);
+            return SuccessFalse(method, path, status, server, code, hasError);
+        }
+
+        public static CbApiException SuccessFalse(string method, string path, int status, string? server, string? code, bool errorMessage)
+        {
+            string what = errorMessage ? "an errorMessage" : "success: false";
+            var ex = new CbServerException("The API reported a failure (" + what + ", HTTP " + status.ToString(CultureInfo.InvariantCulture) + "): " +
+                                           (server ?? "(no message)") + " [" + method + " " + path + "]")
+            {
+                StatusCode = status, Method = method, RequestUri = path, ServerMessage = server, ErrorCode = code,
+            };
+            return ex;
+        }
+
+        public static CbInvalidResponseException Invalid(string method, string path, int status, string? reasonPhrase, string? contentType, string problem, string bodyStart, Exception? inner)
+        {
+            string st = status.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(reasonPhrase) ? "" : " (" + reasonPhrase + ")");
+            string snip = Snippet(bodyStart);
+            return new CbInvalidResponseException(
+                "The server's reply is not valid JSON (" + problem + "); status " + st + ", content type " + (contentType ?? "none") +
+                ", body starts: \"" + snip + "\" [" + method + " " + path + "]", inner)
+            {
+                StatusCode = status, Method = method, RequestUri = path, ResponseSnippet = snip,
+            };
+        }
+    }
+}

@@ -1,0 +1,409 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using Newtonsoft.Json;
+
+namespace CbDefense.Json
+{
+    /// <summary>
+    /// Streams v3 device JSON into <see cref="Device"/> objects: one pass with a JsonTextReader, a switch on the
+    /// property name, no reflection and no JObject. Liberal: numbers as strings and the like are converted; values
+    /// of unexpected types go to AdditionalProperties.
+    /// </summary>
+    internal static class DeviceJsonReader
+    {
+        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        private const double MinMs = -62135596800000d, MaxMs = 253402300799999d;
+
+        private static readonly string[] KnownNames =
+        {
+            "latestTime", "success", "message", "elapsed", "totalResults", "results", "errorMessage", "deviceInfo",
+            "deviceId", "deviceSessionId", "deviceOwnerId", "organizationId", "assignedToId", "policyId", "vdiBaseDevice", "testId",
+            "deviceGuid", "email", "assignedToName", "firstName", "lastName", "middleName", "name", "osVersion", "activationCode",
+            "organizationName", "policyName", "sensorVersion", "lastInternalIpAddress", "lastExternalIpAddress", "scanStatus",
+            "linuxKernelVersion", "avEngine", "deviceType", "targetPriorityType", "windowsPlatform", "lastLocation", "status",
+            "quarantined", "rootedBySensor", "rootedByAnalytics", "passiveMode", "avMaster", "avStatus", "sensorStates",
+            "avUpdateServers", "messages", "createTime", "registeredTime", "lastContact", "lastReportedTime", "deregisteredTime",
+            "uninstalledTime", "activationCodeExpiryTime", "firstVirusActivityTime", "lastVirusActivityTime", "rootedBySensorTime",
+            "rootedByAnalyticsTime", "lastResetTime", "lastShutdownTime", "scanLastActionTime", "scanLastCompleteTime", "avLastScanTime",
+            // frequent extra fields of real rows
+            "adGroupId", "policyOverride", "currentSensorPolicyName", "deviceMetaDataItemList", "vulnSeverity", "vulnScore",
+            "lastDevicePolicyRequestedTime", "lastDevicePolicyChangedTime", "lastPolicyUpdatedTime", "loginUserName", "deploymentType",
+            "subDeploymentType", "vmName", "vmIp", "vmUuid", "vmMoId", "dataCenterName", "dataCenterMoId", "vcenterName", "vcenterUuid",
+            "vcenterMoId", "esxHostName", "esxHostUuid", "esxHostMoId", "clusterName", "clusterMoId", "applianceUuid", "applianceName",
+            "cleanupRequestTime", "uninstallCode", "sensorKitType", "macAddress", "sensorOutOfDate", "avProductVersion", "avAveVersion",
+            "avPackVersion", "avVdfVersion", "virtualMachine", "virtualizationProvider", "sensorPendingUpdate", "encodedActivationCode",
+            "originEventHash", "time",
+        };
+
+        private static DefaultJsonNameTable CreateNameTable()
+        {
+            var t = new DefaultJsonNameTable();
+            foreach (var n in KnownNames) t.Add(n);
+            return t;
+        }
+
+        private static JsonTextReader CreateReader(Stream s)
+        {
+            var r = PlainJson.CreateReader(new StreamReader(s, System.Text.Encoding.UTF8, true, 65536));
+            r.CloseInput = true;
+            r.PropertyNameTable = CreateNameTable();
+            return r;
+        }
+
+        internal struct Envelope
+        {
+            public bool? Success;
+            public string? Message;
+            public bool HasErrorMessage;
+            public string? ErrorMessage;
+            public long? TotalResults;
+        }
+
+        /// <summary>Reads a v3 search envelope. Throws JsonException for malformed/truncated JSON.</summary>
+        public static List<Device>? ReadPage(Stream s, Session? session, out Envelope env)
+        {
+            env = default;
+            List<Device>? devices = null;
+            using (var r = CreateReader(s))
+            {
+                if (!Next(r) || r.TokenType != JsonToken.StartObject)
+                    throw new JsonReaderException("The reply is not a JSON object.");
+                while (true)
+                {
+                    if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON.");
+                    if (r.TokenType == JsonToken.EndObject) break;
+                    string name = (string)r.Value!;
+                    if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON.");
+                    switch (name)
+                    {
+                        case "results":
+                            if (r.TokenType == JsonToken.Null) { devices = null; break; }
+                            if (r.TokenType != JsonToken.StartArray) { PlainJson.ReadValue(r); break; }
+                            devices = new List<Device>();
+                            while (true)
+                            {
+                                if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside results.");
+                                if (r.TokenType == JsonToken.EndArray) break;
+                                if (r.TokenType == JsonToken.StartObject) devices.Add(ReadDevice(r, session));
+                                else PlainJson.ReadValue(r);
+                            }
+                            break;
+                        default:
+                            ReadEnvelopeField(r, name, ref env);
+                            break;
+                    }
+                }
+                EnsureEnd(r);
+            }
+            return devices;
+        }
+
+        /// <summary>Reads <c>{"deviceInfo": {...}, ...}</c>; returns null when deviceInfo is absent or null.</summary>
+        public static Device? ReadSingle(Stream s, Session? session, out Envelope env)
+        {
+            env = default;
+            Device? device = null;
+            using (var r = CreateReader(s))
+            {
+                if (!Next(r) || r.TokenType != JsonToken.StartObject)
+                    throw new JsonReaderException("The reply is not a JSON object.");
+                while (true)
+                {
+                    if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON.");
+                    if (r.TokenType == JsonToken.EndObject) break;
+                    string name = (string)r.Value!;
+                    if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON.");
+                    if (name == "deviceInfo" && r.TokenType == JsonToken.StartObject) device = ReadDevice(r, session);
+                    else ReadEnvelopeField(r, name, ref env);
+                }
+                EnsureEnd(r);
+            }
+            return device;
+        }
+
+        /// <summary>Parses one device object from JSON text (for tests and callers holding a string).</summary>
+        public static Device ParseDevice(string json, Session? session = null)
+        {
+            using (var r = PlainJson.CreateReader(new StringReader(json)))
+            {
+                if (!Next(r) || r.TokenType != JsonToken.StartObject) throw new JsonReaderException("Not a JSON object.");
+                var d = ReadDevice(r, session);
+                EnsureEnd(r);
+                return d;
+            }
+        }
+
+        private static void ReadEnvelopeField(JsonTextReader r, string name, ref Envelope env)
+        {
+            var v = PlainJson.ReadValue(r);
+            switch (name)
+            {
+                case "success":
+                    if (v is bool b) env.Success = b;
+                    else if (v is string sb && CredentialStore.TryParseBool(sb, out var pb)) env.Success = pb;
+                    break;
+                case "message": env.Message = v as string ?? v?.ToString(); break;
+                case "errorMessage": env.HasErrorMessage = true; env.ErrorMessage = v as string ?? v?.ToString(); break;
+                case "totalResults":
+                    if (v is long l) env.TotalResults = l;
+                    else if (v is double d) env.TotalResults = (long)d;
+                    else if (v is string s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls)) env.TotalResults = ls;
+                    break;
+            }
+        }
+
+        private static bool Next(JsonReader r)
+        {
+            while (r.Read())
+                if (r.TokenType != JsonToken.Comment) return true;
+            return false;
+        }
+
+        private static void EnsureEnd(JsonReader r)
+        {
+            if (Next(r)) throw new JsonReaderException("Additional content after the JSON value.");
+        }
+
+        /// <summary>Reads the object at the current StartObject token.</summary>
+        internal static Device ReadDevice(JsonReader r, Session? session)
+        {
+            var d = new Device { Session = session };
+            while (true)
+            {
+                if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
+                if (r.TokenType == JsonToken.EndObject) return d;
+                string name = (string)r.Value!;
+                if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
+                switch (name)
+                {
+                    case "deviceId": if (TryLong(r, out var l)) d.DeviceId = l ?? 0; else Extra(d, name, r); break;
+                    case "deviceSessionId": if (TryLong(r, out l)) d.DeviceSessionId = l; else Extra(d, name, r); break;
+                    case "deviceOwnerId": if (TryLong(r, out l)) d.DeviceOwnerId = l; else Extra(d, name, r); break;
+                    case "organizationId": if (TryLong(r, out l)) d.OrganizationId = l; else Extra(d, name, r); break;
+                    case "assignedToId": if (TryLong(r, out l)) d.AssignedToId = l; else Extra(d, name, r); break;
+                    case "policyId": if (TryLong(r, out l)) d.PolicyId = l; else Extra(d, name, r); break;
+                    case "vdiBaseDevice": if (TryLong(r, out l)) d.VdiBaseDevice = l; else Extra(d, name, r); break;
+                    case "testId":
+                        if (TryLong(r, out l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) d.TestId = (int?)l;
+                        else Extra(d, name, r);
+                        break;
+
+                    case "deviceGuid": if (TryString(r, out var s)) d.DeviceGuid = s; else Extra(d, name, r); break;
+                    case "email": if (TryString(r, out s)) d.Email = s; else Extra(d, name, r); break;
+                    case "assignedToName": if (TryString(r, out s)) d.AssignedToName = s; else Extra(d, name, r); break;
+                    case "firstName": if (TryString(r, out s)) d.FirstName = s; else Extra(d, name, r); break;
+                    case "lastName": if (TryString(r, out s)) d.LastName = s; else Extra(d, name, r); break;
+                    case "middleName": if (TryString(r, out s)) d.MiddleName = s; else Extra(d, name, r); break;
+                    case "name": if (TryString(r, out s)) d.Name = s; else Extra(d, name, r); break;
+                    case "osVersion": if (TryString(r, out s)) d.OsVersion = s; else Extra(d, name, r); break;
+                    case "activationCode": if (TryString(r, out s)) d.ActivationCode = s; else Extra(d, name, r); break;
+                    case "organizationName": if (TryString(r, out s)) d.OrganizationName = s; else Extra(d, name, r); break;
+                    case "policyName": if (TryString(r, out s)) d.PolicyName = s; else Extra(d, name, r); break;
+                    case "sensorVersion": if (TryString(r, out s)) d.SensorVersion = s; else Extra(d, name, r); break;
+                    case "lastInternalIpAddress": if (TryString(r, out s)) d.LastInternalIpAddress = s; else Extra(d, name, r); break;
+                    case "lastExternalIpAddress": if (TryString(r, out s)) d.LastExternalIpAddress = s; else Extra(d, name, r); break;
+                    case "scanStatus": if (TryString(r, out s)) d.ScanStatus = s; else Extra(d, name, r); break;
+                    case "linuxKernelVersion": if (TryString(r, out s)) d.LinuxKernelVersion = s; else Extra(d, name, r); break;
+                    case "avEngine": if (TryString(r, out s)) d.AvEngine = s; else Extra(d, name, r); break;
+                    case "deviceType": if (TryString(r, out s)) d.DeviceType = s; else Extra(d, name, r); break;
+                    case "targetPriorityType": if (TryString(r, out s)) d.TargetPriorityType = s; else Extra(d, name, r); break;
+                    case "windowsPlatform": if (TryString(r, out s)) d.WindowsPlatform = s; else Extra(d, name, r); break;
+                    case "lastLocation": if (TryString(r, out s)) d.LastLocation = s; else Extra(d, name, r); break;
+                    case "status": if (TryString(r, out s)) d.Status = s; else Extra(d, name, r); break;
+
+                    case "quarantined": if (TryBool(r, out var b)) d.Quarantined = b; else Extra(d, name, r); break;
+                    case "rootedBySensor": if (TryBool(r, out b)) d.RootedBySensor = b; else Extra(d, name, r); break;
+                    case "rootedByAnalytics": if (TryBool(r, out b)) d.RootedByAnalytics = b; else Extra(d, name, r); break;
+                    case "passiveMode": if (TryBool(r, out b)) d.PassiveMode = b; else Extra(d, name, r); break;
+                    case "avMaster": if (TryBool(r, out b)) d.AvMaster = b; else Extra(d, name, r); break;
+
+                    case "avStatus": { var v = ReadStringArray(r, out var ok); if (ok) d.AvStatus = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
+                    case "sensorStates": { var v = ReadStringArray(r, out var ok); if (ok) d.SensorStates = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
+                    case "avUpdateServers": { var v = ReadStringArray(r, out var ok); if (ok) d.AvUpdateServers = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
+                    case "messages": { var v = ReadMessages(r, out var ok); if (ok) d.Messages = (DeviceMessage[]?)v; else d.AdditionalProperties[name] = v; break; }
+
+                    case "createTime": if (TryEpoch(r, out var t)) d.CreateTime = t; else Extra(d, name, r); break;
+                    case "registeredTime": if (TryEpoch(r, out t)) d.RegisteredTime = t; else Extra(d, name, r); break;
+                    case "lastContact": if (TryEpoch(r, out t)) d.LastContact = t; else Extra(d, name, r); break;
+                    case "lastReportedTime": if (TryEpoch(r, out t)) d.LastReportedTime = t; else Extra(d, name, r); break;
+                    case "deregisteredTime": if (TryEpoch(r, out t)) d.DeregisteredTime = t; else Extra(d, name, r); break;
+                    case "uninstalledTime": if (TryEpoch(r, out t)) d.UninstalledTime = t; else Extra(d, name, r); break;
+                    case "activationCodeExpiryTime": if (TryEpoch(r, out t)) d.ActivationCodeExpiryTime = t; else Extra(d, name, r); break;
+                    case "firstVirusActivityTime": if (TryEpoch(r, out t)) d.FirstVirusActivityTime = t; else Extra(d, name, r); break;
+                    case "lastVirusActivityTime": if (TryEpoch(r, out t)) d.LastVirusActivityTime = t; else Extra(d, name, r); break;
+                    case "rootedBySensorTime": if (TryEpoch(r, out t)) d.RootedBySensorTime = t; else Extra(d, name, r); break;
+                    case "rootedByAnalyticsTime": if (TryEpoch(r, out t)) d.RootedByAnalyticsTime = t; else Extra(d, name, r); break;
+                    case "lastResetTime": if (TryEpoch(r, out t)) d.LastResetTime = t; else Extra(d, name, r); break;
+                    case "lastShutdownTime": if (TryEpoch(r, out t)) d.LastShutdownTime = t; else Extra(d, name, r); break;
+                    case "scanLastActionTime": if (TryEpoch(r, out t)) d.ScanLastActionTime = t; else Extra(d, name, r); break;
+                    case "scanLastCompleteTime": if (TryEpoch(r, out t)) d.ScanLastCompleteTime = t; else Extra(d, name, r); break;
+                    case "avLastScanTime": if (TryEpoch(r, out t)) d.AvLastScanTime = t; else Extra(d, name, r); break;
+
+                    default: Extra(d, name, r); break;
+                }
+            }
+        }
+
+        private static void Extra(Device d, string name, JsonReader r) => d.AdditionalProperties[name] = PlainJson.ReadValue(r);
+
+        // The Try* helpers look at a scalar token and never advance the reader; on false the caller reads the value as plain JSON.
+        internal static bool TryLong(JsonReader r, out long? value)
+        {
+            value = null;
+            switch (r.TokenType)
+            {
+                case JsonToken.Null: case JsonToken.Undefined: return true;
+                case JsonToken.Integer:
+                    if (r.Value is long l) { value = l; return true; }
+                    try { value = Convert.ToInt64(r.Value, CultureInfo.InvariantCulture); return true; } catch (Exception) { return false; }
+                case JsonToken.Float:
+                {
+                    double dv = Convert.ToDouble(r.Value, CultureInfo.InvariantCulture);
+                    if (dv == Math.Floor(dv) && dv >= long.MinValue && dv <= long.MaxValue) { value = (long)dv; return true; }
+                    return false;
+                }
+                case JsonToken.String:
+                {
+                    string s = ((string)r.Value!).Trim();
+                    if (s.Length == 0) return true;
+                    if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls)) { value = ls; return true; }
+                    return false;
+                }
+                default: return false;
+            }
+        }
+
+        internal static bool TryString(JsonReader r, out string? value)
+        {
+            value = null;
+            switch (r.TokenType)
+            {
+                case JsonToken.Null: case JsonToken.Undefined: return true;
+                case JsonToken.String: value = (string)r.Value!; return true;
+                case JsonToken.Integer: value = Convert.ToString(r.Value, CultureInfo.InvariantCulture); return true;
+                case JsonToken.Float: value = r.Value is double dv ? dv.ToString("R", CultureInfo.InvariantCulture) : Convert.ToString(r.Value, CultureInfo.InvariantCulture); return true;
+                case JsonToken.Boolean: value = (bool)r.Value! ? "true" : "false"; return true;
+                default: return false;
+            }
+        }
+
+        internal static bool TryBool(JsonReader r, out bool? value)
+        {
+            value = null;
+            switch (r.TokenType)
+            {
+                case JsonToken.Null: case JsonToken.Undefined: return true;
+                case JsonToken.Boolean: value = (bool)r.Value!; return true;
+                case JsonToken.Integer:
+                {
+                    long l = Convert.ToInt64(r.Value, CultureInfo.InvariantCulture);
+                    if (l == 0 || l == 1) { value = l == 1; return true; }
+                    return false;
+                }
+                case JsonToken.String:
+                {
+                    string s = (string)r.Value!;
+                    if (s.Trim().Length == 0) return true;
+                    if (CredentialStore.TryParseBool(s, out var b)) { value = b; return true; }
+                    return false;
+                }
+                default: return false;
+            }
+        }
+
+        internal static bool TryEpoch(JsonReader r, out DateTime? value)
+        {
+            value = null;
+            switch (r.TokenType)
+            {
+                case JsonToken.Null: case JsonToken.Undefined: return true;
+                case JsonToken.Integer:
+                case JsonToken.Float:
+                {
+                    double ms;
+                    try { ms = Convert.ToDouble(r.Value, CultureInfo.InvariantCulture); } catch (Exception) { return false; }
+                    return FromMs(ms, out value);
+                }
+                case JsonToken.String:
+                {
+                    string s = ((string)r.Value!).Trim();
+                    if (s.Length == 0) return true;
+                    if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) return FromMs(ms, out value);
+                    if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
+                    {
+                        value = DateTime.SpecifyKind(dt, DateTimeKind.Utc);
+                        return true;
+                    }
+                    return false;
+                }
+                default: return false;
+            }
+        }
+
+        private static bool FromMs(double ms, out DateTime? value)
+        {
+            value = null;
+            if (double.IsNaN(ms) || ms < MinMs || ms > MaxMs) return false;
+            if (ms == 0) return true; // 0 means "never" in v3 data: keep it null, not 1970
+            value = Epoch.AddTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
+            return true;
+        }
+
+        /// <summary>Reads a value expected to be a string array. ok=false: the returned value is the plain JSON.</summary>
+        private static object? ReadStringArray(JsonReader r, out bool ok)
+        {
+            ok = true;
+            if (r.TokenType == JsonToken.Null) return null;
+            if (r.TokenType == JsonToken.String) return new[] { (string)r.Value! };
+            var plain = PlainJson.ReadValue(r);
+            if (plain is List<object?> list)
+            {
+                var a = new string[list.Count];
+                for (int i = 0; i < list.Count; i++)
+                {
+                    var v = list[i];
+                    if (v == null) a[i] = null!;
+                    else if (v is string s) a[i] = s;
+                    else if (v is long || v is double || v is bool) a[i] = Convert.ToString(v, CultureInfo.InvariantCulture)!;
+                    else { ok = false; return plain; }
+                }
+                return a;
+            }
+            ok = false;
+            return plain;
+        }
+
+        private static object? ReadMessages(JsonReader r, out bool ok)
+        {
+            ok = true;
+            if (r.TokenType == JsonToken.Null) return null;
+            var plain = PlainJson.ReadValue(r);
+            if (plain is List<object?> list)
+            {
+                var a = new DeviceMessage[list.Count];
+                for (int i = 0; i < list.Count; i++)
+                {
+                    if (!(list[i] is Dictionary<string, object?> m)) { ok = false; return plain; }
+                    var dm = new DeviceMessage();
+                    if (m.TryGetValue("message", out var mv)) dm.Message = mv as string ?? (mv == null ? null : Convert.ToString(mv, CultureInfo.InvariantCulture));
+                    if (m.TryGetValue("time", out var tv) && tv != null)
+                    {
+                        double ms;
+                        if (tv is long tl) ms = tl;
+                        else if (tv is double td) ms = td;
+                        else if (tv is string ts && double.TryParse(ts, NumberStyles.Float, CultureInfo.InvariantCulture, out var tp)) ms = tp;
+                        else { ok = false; return plain; }
+                        if (!FromMs(ms, out var t)) { ok = false; return plain; }
+                        dm.Time = t;
+                    }
+                    a[i] = dm;
+                }
+                return a;
+            }
+            ok = false;
+            return plain;
+        }
+    }
+}

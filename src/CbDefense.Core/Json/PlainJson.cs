@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Numerics;
+using Newtonsoft.Json;
+
+namespace CbDefense.Json
+{
+    /// <summary>JSON to plain .NET values: Dictionary&lt;string, object?&gt; (ordinal, source order), List&lt;object?&gt;, string, long, double, bool, null.</summary>
+    internal static class PlainJson
+    {
+        internal static readonly JsonSerializerSettings SerializerSettings = new JsonSerializerSettings
+        {
+            DateFormatHandling = DateFormatHandling.IsoDateFormat,
+            DateTimeZoneHandling = DateTimeZoneHandling.RoundtripKind,
+            NullValueHandling = NullValueHandling.Include,
+            ReferenceLoopHandling = ReferenceLoopHandling.Error,
+            Formatting = Formatting.None,
+        };
+
+        public static JsonTextReader CreateReader(TextReader tr) => new JsonTextReader(tr)
+        {
+            DateParseHandling = DateParseHandling.None,
+            FloatParseHandling = FloatParseHandling.Double,
+            CloseInput = false,
+            MaxDepth = 128,
+        };
+
+        /// <summary>Parses a whole document; throws JsonException when it is malformed, truncated or has trailing content.</summary>
+        public static object? Parse(string text)
+        {
+            using (var sr = new StringReader(text))
+            using (var r = CreateReader(sr))
+            {
+                if (!r.Read()) throw new JsonReaderException("The body is empty.");
+                var v = ReadValue(r);
+                while (r.Read())
+                {
+                    if (r.TokenType != JsonToken.Comment)
+                        throw new JsonReaderException("Additional content after the JSON value.");
+                }
+                return v;
+            }
+        }
+
+        public static bool TryParse(string? text, out object? value)
+        {
+            value = null;
+            if (string.IsNullOrWhiteSpace(text)) return false;
+            try { value = Parse(text!); return true; }
+            catch (JsonException) { return false; }
+        }
+
+        /// <summary>Reads the value at the reader's current token (and its children).</summary>
+        public static object? ReadValue(JsonReader r)
+        {
+            while (r.TokenType == JsonToken.Comment) if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON.");
+            switch (r.TokenType)
+            {
+                case JsonToken.StartObject:
+                {
+                    var d = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    while (true)
+                    {
+                        if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON inside an object.");
+                        if (r.TokenType == JsonToken.EndObject) return d;
+                        if (r.TokenType == JsonToken.Comment) continue;
+                        if (r.TokenType != JsonToken.PropertyName) throw new JsonReaderException("Expected a property name.");
+                        string name = (string)r.Value!;
+                        if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON after a property name.");
+                        d[name] = ReadValue(r);
+                    }
+                }
+                case JsonToken.StartArray:
+                {
+                    var l = new List<object?>();
+                    while (true)
+                    {
+                        if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON inside an array.");
+                        if (r.TokenType == JsonToken.EndArray) return l;
+                        if (r.TokenType == JsonToken.Comment) continue;
+                        l.Add(ReadValue(r));
+                    }
+                }
+                case JsonToken.Integer:
+                    if (r.Value is long lv) return lv;
+                    if (r.Value is BigInteger bi) return (double)bi;
+                    return Convert.ToInt64(r.Value, CultureInfo.InvariantCulture);
+                case JsonToken.Float:
+                    return r.Value is double dv ? dv : Convert.ToDouble(r.Value, CultureInfo.InvariantCulture);
+                case JsonToken.String:
+                    return (string)r.Value!;
+                case JsonToken.Boolean:
+                    return (bool)r.Value!;
+                case JsonToken.Null:
+                case JsonToken.Undefined:
+                    return null;
+                case JsonToken.Date:
+                    return r.Value is DateTime dt ? dt.ToString("o", CultureInfo.InvariantCulture) : Convert.ToString(r.Value, CultureInfo.InvariantCulture);
+                case JsonToken.Bytes:
+                    return r.Value is byte[] b ? Convert.ToBase64String(b) : null;
+                default:
+                    throw new JsonReaderException("Unexpected JSON token " + r.TokenType + ".");
+            }
+        }
+
+        /// <summary>Serializes a request body: dictionaries, lists, primitives, POCOs; <see cref="RawJson"/> as is.</summary>
+        public static string Serialize(object? body)
+        {
+            if (body == null) return "{}";
+            if (body is RawJson raw) return raw.Json;
+            return JsonConvert.SerializeObject(body, SerializerSettings);
+        }
+
+        /// <summary>JSON-semantic equality of two plain values (numbers by value, containers deep).</summary>
+        public static bool JsonEquals(object? a, object? b)
+        {
+            a = Normalize(a); b = Normalize(b);
+            if (a == null || b == null) return a == null && b == null;
+            if (IsNumber(a) && IsNumber(b))
+                return Convert.ToDouble(a, CultureInfo.InvariantCulture) == Convert.ToDouble(b, CultureInfo.InvariantCulture);
+            if (a is string sa && b is string sb) return string.Equals(sa, sb, StringComparison.Ordinal);
+            if (a is bool ba && b is bool bb) return ba == bb;
+            if (a is IDictionary<string, object?> da && b is IDictionary<string, object?> db)
+            {
+                if (da.Count != db.Count) return false;
+                foreach (var kv in da)
+                    if (!db.TryGetValue(kv.Key, out var v) || !JsonEquals(kv.Value, v)) return false;
+                return true;
+            }
+            if (a is List<object?> la && b is List<object?> lb)
+            {
+                if (la.Count != lb.Count) return false;
+                for (int i = 0; i < la.Count; i++) if (!JsonEquals(la[i], lb[i])) return false;
+                return true;
+            }
+            return false;
+        }
+
+        private static bool IsNumber(object o) =>
+            o is long || o is int || o is double || o is float || o is decimal || o is short || o is byte || o is uint || o is ulong || o is sbyte || o is ushort;
+
+        /// <summary>Any .NET value to its plain JSON form (via a serialization round trip for non-plain values).</summary>
+        private static object? Normalize(object? v)
+        {
+            if (v == null || v is string || v is bool || IsNumber(v)) return v;
+            if (v is Dictionary<string, object?> || v is List<object?>) return v;
+            return Parse(Serialize(v));
+        }
+    }
+}
+
+namespace CbDefense
+{
+    /// <summary>A request body sent verbatim as JSON text (e.g. Invoke-CbApi -Body '{"a":1}').</summary>
+    public sealed class RawJson
+    {
+        public RawJson(string json) { Json = json ?? throw new ArgumentNullException(nameof(json)); }
+        public string Json { get; }
+        public override string ToString() => Json;
+    }
+}

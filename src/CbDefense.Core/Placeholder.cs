@@ -1,1 +1,0 @@
-namespace CbDefense { internal static class Placeholder { } }

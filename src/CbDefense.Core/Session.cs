@@ -1,0 +1,247 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using CbDefense.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CbDefense
+{
+    /// <summary>
+    /// A connection to one CB Defense server with one API key. Thread-safe; holds one HttpClient built through
+    /// IHttpClientFactory. Never exposes the secret.
+    /// </summary>
+    public sealed class Session : IDisposable
+    {
+        internal const string HttpClientName = "CbDefense";
+        private static int s_lastId;
+
+        private readonly ServiceProvider _services;
+        private readonly HttpClient _http;
+        private int _disposed;
+
+        private Session(SessionOptions options, ApiToken token, Uri uri, string baseUrl)
+        {
+            Id = Interlocked.Increment(ref s_lastId);
+            ConnectedAt = DateTime.UtcNow;
+            Uri = new SessionUri(baseUrl);
+            BaseUrl = baseUrl;
+            OrgKey = string.IsNullOrEmpty(options.OrgKey) ? null : options.OrgKey;
+            ApiId = token.ApiId;
+            ProfileName = options.ProfileName;
+            TimeoutSec = options.TimeoutSec;
+            MaximumRetryCount = options.MaximumRetryCount;
+            SkipCertificateCheck = options.SkipCertificateCheck;
+            Proxy = options.NoProxy ? null : options.Proxy;
+            Redactor = new Redactor(token.Secret);
+
+            X509Certificate2Collection? roots = null;
+            if (!options.SkipCertificateCheck && !string.IsNullOrEmpty(options.CertificateFile))
+                roots = LoadCertificates(options.CertificateFile!);
+
+            string userAgent = "CbDefense-PowerShell/" + (string.IsNullOrEmpty(options.UserAgentVersion) ? "0.0.0" : options.UserAgentVersion);
+            if (!string.IsNullOrEmpty(options.IntegrationName)) userAgent += " " + options.IntegrationName;
+
+            var gate = new ThrottleGate();
+            Gate = gate;
+            var services = new ServiceCollection();
+            var builder = services.AddHttpClient(HttpClientName, c => { c.Timeout = Timeout.InfiniteTimeSpan; })
+                .ConfigurePrimaryHttpMessageHandler(() => options.PrimaryHandlerFactory?.Invoke() ?? CreatePrimaryHandler(options, roots))
+                .AddHttpMessageHandler(() => new RetryHandler(gate, options))
+                .AddHttpMessageHandler(() => new LoggingHandler(Redactor, token.ApiId))
+                .AddHttpMessageHandler(() => new AuthHandler(token.HeaderValue, userAgent))
+                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            builder.RemoveAllLoggers();
+            _services = services.BuildServiceProvider();
+            _http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
+            Client = new CbClient(this, _http, options);
+        }
+
+        /// <summary>Opens a session (no request is sent). Validates the URL, the token and the options.</summary>
+        public static Session Create(SessionOptions options)
+        {
+            if (options == null) throw new ArgumentNullException(nameof(options));
+            if (options.Uri == null) throw new ArgumentException("A server URL is required (Uri).", nameof(options));
+            if (options.ApiToken == null) throw new ArgumentException("An API token (API secret key and API ID) is required.", nameof(options));
+            if (options.TimeoutSec < 0) throw new ArgumentOutOfRangeException(nameof(options), "TimeoutSec must be 0 (no timeout) or more.");
+            if (options.MaximumRetryCount < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaximumRetryCount must be 0 or more.");
+            string baseUrl = ValidateUri(options.Uri, options.AllowUnencryptedAuthentication);
+            return new Session(options, options.ApiToken, options.Uri, baseUrl);
+        }
+
+        internal static string ValidateUri(Uri uri, bool allowUnencrypted)
+        {
+            if (!uri.IsAbsoluteUri)
+                throw new ArgumentException("The server URL must be absolute, e.g. https://defense-prod05.conferdeploy.net.");
+            string scheme = uri.Scheme.ToLowerInvariant();
+            if (scheme != "https" && scheme != "http")
+                throw new ArgumentException("The server URL must start with https:// (got '" + uri.Scheme + "').");
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+                throw new ArgumentException("The server URL must not contain a user name or password.");
+            if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+                throw new ArgumentException("The server URL must not contain a query or fragment.");
+            if (scheme == "http" && !allowUnencrypted && !IsLoopback(uri))
+                throw new ArgumentException(
+                    "The server URL '" + uri.GetLeftPart(UriPartial.Authority) + "' uses http: the API token would be sent unencrypted. " +
+                    "Use https, or pass -AllowUnencryptedAuthentication to allow it (only loopback hosts are allowed over http by default).");
+            string left = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            return left;
+        }
+
+        internal static bool IsLoopback(Uri uri)
+        {
+            string host = uri.Host.Trim('[', ']');
+            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+            return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+        }
+
+        /// <summary>Session number, increasing within the process.</summary>
+        public int Id { get; }
+        /// <summary>Server base URL; its string form has no trailing slash.</summary>
+        public Uri Uri { get; }
+        public string? OrgKey { get; }
+        public string ApiId { get; }
+        public string? ProfileName { get; }
+        public int TimeoutSec { get; }
+        public int MaximumRetryCount { get; }
+        public bool SkipCertificateCheck { get; }
+        public Uri? Proxy { get; }
+        /// <summary>UTC time the session was opened.</summary>
+        public DateTime ConnectedAt { get; }
+        public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+        internal string BaseUrl { get; }
+        internal Redactor Redactor { get; }
+        internal ThrottleGate Gate { get; }
+        internal CbClient Client { get; }
+
+        /// <summary>The API client of this session (a method, so serializers do not walk into it).</summary>
+        public CbClient GetClient()
+        {
+            ThrowIfDisposed();
+            return Client;
+        }
+
+        internal void ThrowIfDisposed()
+        {
+            if (IsDisposed) throw new ObjectDisposedException(nameof(Session), "The session " + ToString() + " was disconnected.");
+        }
+
+        public override string ToString() =>
+            BaseUrl + " (API ID " + ApiId + (OrgKey != null ? ", org " + OrgKey : "") + ")";
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            _http.Dispose();
+            _services.Dispose();
+        }
+
+        private static HttpMessageHandler CreatePrimaryHandler(SessionOptions o, X509Certificate2Collection? roots)
+        {
+            var h = new HttpClientHandler
+            {
+                AllowAutoRedirect = false, // a redirect must never carry X-Auth-Token to another host
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                UseCookies = false,
+            };
+            if (o.NoProxy)
+            {
+                h.UseProxy = false;
+            }
+            else if (o.Proxy != null)
+            {
+                h.UseProxy = true;
+                h.Proxy = new WebProxy(o.Proxy) { Credentials = o.ProxyCredential };
+            }
+            else if (o.IgnoreSystemProxy)
+            {
+                h.UseProxy = false;
+            }
+            else if (o.ProxyCredential != null)
+            {
+                h.DefaultProxyCredentials = o.ProxyCredential;
+            }
+            if (o.ForceTls12) h.SslProtocols = SslProtocols.Tls12;
+            if (o.SkipCertificateCheck)
+            {
+                h.ServerCertificateCustomValidationCallback = (_, _, _, _) => true;
+            }
+            else if (roots != null || !o.VerifyHostname)
+            {
+                bool verifyHost = o.VerifyHostname;
+                h.ServerCertificateCustomValidationCallback = (_, cert, chain, errors) =>
+                    ValidateCertificate(cert, errors, roots, verifyHost);
+            }
+            return h;
+        }
+
+        internal static bool ValidateCertificate(X509Certificate2? cert, SslPolicyErrors errors, X509Certificate2Collection? roots, bool verifyHost)
+        {
+            if (cert == null) return false;
+            if (!verifyHost) errors &= ~SslPolicyErrors.RemoteCertificateNameMismatch;
+            if (errors == SslPolicyErrors.None) return true;
+            if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+            if (roots == null || roots.Count == 0) return false;
+            // The chain failed against the system store: try again with the file's certificates as extra roots.
+            foreach (var r in roots)
+                if (string.Equals(r.Thumbprint, cert.Thumbprint, StringComparison.OrdinalIgnoreCase)) return true; // pinned
+            using (var chain = new X509Chain())
+            {
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+                chain.ChainPolicy.ExtraStore.AddRange(roots);
+                if (!chain.Build(cert))
+                {
+                    foreach (var st in chain.ChainStatus)
+                        if (st.Status != X509ChainStatusFlags.UntrustedRoot && st.Status != X509ChainStatusFlags.NoError) return false;
+                }
+                if (chain.ChainElements.Count == 0) return false;
+                var top = chain.ChainElements[chain.ChainElements.Count - 1].Certificate;
+                return roots.Cast<X509Certificate2>().Any(r => string.Equals(r.Thumbprint, top.Thumbprint, StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        internal static X509Certificate2Collection LoadCertificates(string path)
+        {
+            try
+            {
+                var c = new X509Certificate2Collection();
+                string text = System.IO.File.ReadAllText(path);
+                const string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
+                int i = text.IndexOf(begin, StringComparison.Ordinal);
+                if (i < 0)
+                {
+                    c.Add(new X509Certificate2(System.IO.File.ReadAllBytes(path)));
+                    return c;
+                }
+                while (i >= 0)
+                {
+                    int j = text.IndexOf(end, i, StringComparison.Ordinal);
+                    if (j < 0) break;
+                    string b64 = text.Substring(i + begin.Length, j - i - begin.Length);
+                    c.Add(new X509Certificate2(Convert.FromBase64String(new string(b64.Where(ch => !char.IsWhiteSpace(ch)).ToArray()))));
+                    i = text.IndexOf(begin, j, StringComparison.Ordinal);
+                }
+                if (c.Count == 0) throw new FormatException("no certificate found");
+                return c;
+            }
+            catch (Exception ex) when (!(ex is ArgumentException))
+            {
+                throw new ArgumentException("Cannot read the certificate file '" + path + "': " + ex.Message, ex);
+            }
+        }
+
+        /// <summary>A Uri whose string form has no trailing slash.</summary>
+        private sealed class SessionUri : Uri
+        {
+            private readonly string _text;
+            public SessionUri(string text) : base(text) { _text = text; }
+            public override string ToString() => _text;
+        }
+    }
+}

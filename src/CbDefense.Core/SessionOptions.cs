@@ -1,0 +1,90 @@
+using System;
+using System.Net;
+using System.Net.Http;
+
+namespace CbDefense
+{
+    /// <summary>Everything needed to open a <see cref="Session"/>.</summary>
+    public sealed class SessionOptions
+    {
+        public const int DefaultTimeoutSec = 100;
+        public const int DefaultMaximumRetryCount = 5;
+
+        /// <summary>Server base URL, e.g. https://defense-prod05.conferdeploy.net.</summary>
+        public Uri? Uri { get; set; }
+        public ApiToken? ApiToken { get; set; }
+        public string? OrgKey { get; set; }
+        public string? ProfileName { get; set; }
+        public bool SkipCertificateCheck { get; set; }
+        /// <summary>When false, the certificate chain is still checked but not the host name (ssl_verify_hostname).</summary>
+        public bool VerifyHostname { get; set; } = true;
+        /// <summary>A certificate file (PEM or DER) trusted as an extra root.</summary>
+        public string? CertificateFile { get; set; }
+        /// <summary>Only TLS 1.2 (ssl_force_tls_1_2).</summary>
+        public bool ForceTls12 { get; set; }
+        public Uri? Proxy { get; set; }
+        public NetworkCredential? ProxyCredential { get; set; }
+        /// <summary>Connect directly, without any proxy.</summary>
+        public bool NoProxy { get; set; }
+        /// <summary>Ignore the system/environment proxy (direct unless <see cref="Proxy"/> is set).</summary>
+        public bool IgnoreSystemProxy { get; set; }
+        /// <summary>Seconds per request attempt; 0 = no timeout.</summary>
+        public int TimeoutSec { get; set; } = DefaultTimeoutSec;
+        public int MaximumRetryCount { get; set; } = DefaultMaximumRetryCount;
+        /// <summary>Total time the retries of one call may take (waits included).</summary>
+        public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(5);
+        /// <summary>First backoff delay (doubled each retry, jittered, capped at <see cref="MaximumBackoff"/>).</summary>
+        public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+        public TimeSpan MaximumBackoff { get; set; } = TimeSpan.FromSeconds(30);
+        /// <summary>Wait after a 429 without Retry-After.</summary>
+        public TimeSpan DefaultRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+        /// <summary>Allow the token over plain http to a host that is not loopback.</summary>
+        public bool AllowUnencryptedAuthentication { get; set; }
+        /// <summary>Module version for the User-Agent (CbDefense-PowerShell/&lt;version&gt;).</summary>
+        public string? UserAgentVersion { get; set; }
+        /// <summary>Appended to the User-Agent (cbapi's integration_name).</summary>
+        public string? IntegrationName { get; set; }
+        /// <summary>For tests: builds the primary handler instead of an HttpClientHandler (proxy/TLS options then do not apply).</summary>
+        public Func<HttpMessageHandler>? PrimaryHandlerFactory { get; set; }
+
+        /// <summary>Options from a credentials profile (url, token, org_key, ssl_*, proxy, ignore_system_proxy, integration_name).</summary>
+        public static SessionOptions FromProfile(CredentialProfile profile)
+        {
+            if (profile == null) throw new ArgumentNullException(nameof(profile));
+            var o = new SessionOptions
+            {
+                ApiToken = profile.Token,
+                OrgKey = profile.OrgKey,
+                ProfileName = profile.FromEnvironment ? null : profile.Name,
+                SkipCertificateCheck = !profile.SslVerify,
+                VerifyHostname = profile.SslVerifyHostname,
+                CertificateFile = profile.SslVerify ? profile.SslCertFile : null,
+                ForceTls12 = profile.SslForceTls12,
+                IgnoreSystemProxy = profile.IgnoreSystemProxy,
+                IntegrationName = profile.IntegrationName,
+            };
+            if (!string.IsNullOrEmpty(profile.Url))
+            {
+                if (!System.Uri.TryCreate(profile.Url!.Trim(), UriKind.Absolute, out var u))
+                    throw new CbCredentialException("The url of profile '" + profile.Name + "' is not an absolute URL: '" + profile.Url + "'.");
+                o.Uri = u;
+            }
+            if (!string.IsNullOrEmpty(profile.Proxy))
+            {
+                string px = profile.Proxy!.Trim();
+                if (px.IndexOf("://", StringComparison.Ordinal) < 0) px = "http://" + px;
+                if (!System.Uri.TryCreate(px, UriKind.Absolute, out var pu))
+                    throw new CbCredentialException("The proxy of profile '" + profile.Name + "' is not a URL.");
+                if (!string.IsNullOrEmpty(pu.UserInfo))
+                {
+                    string[] parts = pu.UserInfo.Split(new[] { ':' }, 2);
+                    o.ProxyCredential = new NetworkCredential(
+                        System.Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? System.Uri.UnescapeDataString(parts[1]) : "");
+                    pu = new UriBuilder(pu) { UserName = "", Password = "" }.Uri;
+                }
+                o.Proxy = pu;
+            }
+            return o;
+        }
+    }
+}

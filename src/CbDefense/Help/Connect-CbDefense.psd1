@@ -1,0 +1,64 @@
+@{
+    Synopsis    = 'Opens a session to a Carbon Black Defense server and makes it the default.'
+    Description = @'
+Connect-CbDefense reads the API URL, key and org key from a cbapi credentials profile, from the environment, or
+from its parameters, and returns a CbDefense.Session. The session becomes the default for every other cmdlet of
+the module in this runspace (a Connect-CbDefense in a parallel runspace or job never changes it); any cmdlet also
+takes -Session, so several servers or orgs can be used side by side, and output objects carry the session they
+came from.
+
+Credentials files follow cbapi's format: INI sections with url, token (SECRET/ID), org_key, ssl_verify,
+ssl_verify_hostname, ssl_cert_file, ssl_force_tls_1_2, proxy, ignore_system_proxy and integration_name, read from
+/etc/carbonblack/, ~/.carbonblack/ and ./.carbonblack/ (on Windows the user profile's .carbonblack folder), file
+names credentials.defense then credentials.psc, later files winning key by key. When no -CredentialFile is given
+and no other profile is named, the environment variables CBAPI_URL and CBAPI_TOKEN (with CBAPI_ORG_KEY and
+CBAPI_SSL_VERIFY) are used if both are set. A profile that is named but missing is an error that lists the files
+searched; it never falls back to another profile.
+
+The secret key is never shown: not in the session object, its ToString(), verbose or debug output, or error
+messages. The token is only sent over HTTPS, except to a loopback address (such as the local emulator) or when
+-AllowUnencryptedAuthentication is given. A credentials file that other users can read draws a warning.
+
+No request is sent by Connect-CbDefense itself; the first cmdlet that uses the session reports a wrong key.
+'@
+    Parameters  = @{
+        ProfileName                    = 'The section of the credentials files to use. Defaults to "default".'
+        CredentialFile                 = 'One or more credentials files to read instead of the search list (later files win).'
+        Uri                            = 'The server URL, for example https://defense-prod05.conferdeploy.net. With a profile, overrides its url.'
+        ApiId                          = 'The API ID (the part of the token after the slash).'
+        ApiSecretKey                   = 'The API secret key, as a SecureString.'
+        Credential                     = 'The API key as a PSCredential: user name = API ID, password = API secret key.'
+        OrgKey                         = 'The org key, needed by the v6 routes (device actions, threat workflow, alerts). Overrides the profile''s org_key.'
+        SkipCertificateCheck           = 'Does not validate the server certificate. Use only against test servers.'
+        CertificateFile                = 'A certificate file (PEM or DER) trusted as a root for the server certificate, like cbapi''s ssl_cert_file.'
+        Proxy                          = 'The proxy to send requests through. Overrides the profile''s proxy and the system proxy.'
+        ProxyCredential                = 'The credentials for -Proxy.'
+        NoProxy                        = 'Connects directly, ignoring any proxy of the profile or the system.'
+        TimeoutSec                     = 'Seconds one request attempt may take (default 100; 0 = no limit).'
+        MaximumRetryCount              = 'How many times a request is retried after a 429, a 503, or (for requests safe to repeat) a connection failure, 502 or 504. Default 5; 0 turns retries off.'
+        AllowUnencryptedAuthentication = 'Allows sending the token over plain HTTP to a host that is not loopback.'
+    }
+    Outputs     = @{ 'CbDefense.Session' = 'The new session (Uri, OrgKey, ApiId, ProfileName; never the secret).' }
+    Examples    = @(
+        @{
+            Code    = 'Connect-CbDefense'
+            Remarks = 'Connects with the [default] profile of the cbapi credentials files (for example ~/.carbonblack/credentials.psc), or with CBAPI_URL and CBAPI_TOKEN when they are set.'
+        }
+        @{
+            Code    = 'Connect-CbDefense -ProfileName production -CredentialFile C:\secure\credentials.psc'
+            Remarks = 'Connects with the [production] section of one given file.'
+        }
+        @{
+            Code    = '$key = Get-Credential -UserName ABCD1234 -Message "API secret key"
+Connect-CbDefense -Uri https://defense-prod05.conferdeploy.net -Credential $key -OrgKey 7DESJ9GN'
+            Remarks = 'Connects with a key typed at a prompt: the user name is the API ID and the password the secret key.'
+        }
+        @{
+            Code    = '$lab  = Connect-CbDefense -ProfileName lab
+$prod = Connect-CbDefense -ProfileName production
+Get-CbDevice -Session $lab -First 5'
+            Remarks = 'Two sessions side by side; the last one connected is the default, -Session picks another.'
+        }
+    )
+    Links       = @('Disconnect-CbDefense', 'Get-CbDefenseSession', 'Get-CbDevice')
+}

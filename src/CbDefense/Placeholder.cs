@@ -1,1 +1,0 @@
-namespace CbDefense.Commands { internal static class Placeholder { } }

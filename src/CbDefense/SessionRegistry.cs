@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+
+namespace CbDefense.Commands
+{
+    /// <summary>
+    /// The module's open sessions (process-wide, so any runspace can list them or be handed one) and the default
+    /// session, which is per runspace: a Connect-CbDefense in one runspace (a parallel job, a runspace pool) never
+    /// changes the server that another runspace's commands go to. The default is the newest open session connected
+    /// in the runspace, so disconnecting it falls back to the one before. Guarded by a lock.
+    /// </summary>
+    internal static class SessionRegistry
+    {
+        private sealed class Holder { public readonly List<Session> Connected = new List<Session>(); }
+
+        private static readonly object Gate = new object();
+        private static readonly List<Session> Sessions = new List<Session>();
+        private static readonly ConditionalWeakTable<Runspace, Holder> ByRunspace = new ConditionalWeakTable<Runspace, Holder>();
+        private static readonly Holder NoRunspace = new Holder();
+
+        private static Holder Current
+        {
+            get
+            {
+                var rs = Runspace.DefaultRunspace;
+                return rs == null ? NoRunspace : ByRunspace.GetValue(rs, _ => new Holder());
+            }
+        }
+
+        /// <summary>The default session of the calling runspace, or null.</summary>
+        public static Session? Default
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    var list = Current.Connected;
+                    list.RemoveAll(s => s.IsDisposed);
+                    return list.LastOrDefault();
+                }
+            }
+        }
+
+        public static void Add(Session session)
+        {
+            lock (Gate)
+            {
+                if (!Sessions.Contains(session)) Sessions.Add(session);
+                var list = Current.Connected;
+                list.Remove(session);
+                list.Add(session);
+            }
+        }
+
+        public static void Remove(Session session)
+        {
+            lock (Gate)
+            {
+                Sessions.Remove(session);
+                Current.Connected.Remove(session);
+            }
+        }
+
+        /// <summary>Every open session of the process, oldest first.</summary>
+        public static IReadOnlyList<Session> All
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    Sessions.RemoveAll(s => s.IsDisposed);
+                    return Sessions.ToArray();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using CbDefense;
+using CbDefense.Json;
+using Xunit;
+
+namespace CbDefense.Core.Tests
+{
+    public class DeviceJsonTests
+    {
+        private static string Data(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Data", name));
+        private static DateTime Ms(long ms) => DateTime.UnixEpoch.AddMilliseconds(ms);
+
+        [Fact]
+        public async Task GetDeviceUnwrapsDeviceInfo()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_get.json")));
+            using var s = Fake.Session(h);
+            var d = await s.GetClient().GetDeviceAsync(20931, null);
+            Assert.Equal("/integrationServices/v3/device/20931", h.List[0].Uri.PathAndQuery);
+            Assert.Same(s, d.Session);
+            Assert.Equal(20931, d.DeviceId);
+            Assert.Equal("j.doe@contoso.example", d.Email);
+            Assert.Equal("WINDOWS", d.DeviceType);
+            Assert.Equal("HIGH", d.TargetPriorityType);
+            Assert.Equal(123, d.OrganizationId);
+            Assert.Null(d.AvUpdateServers);
+            Assert.False(d.AvMaster);
+            Assert.Equal(Ms(1490128179664), d.LastContact);
+            Assert.Equal(DateTimeKind.Utc, d.LastContact!.Value.Kind);
+            Assert.Equal(Ms(1490119807460), d.LastReportedTime);
+            Assert.Null(d.CreateTime);                 // null stays null
+            Assert.Null(d.RootedBySensorTime);
+            Assert.Null(d.FirstVirusActivityTime);     // 0 = never: null, not 1970
+            Assert.Null(d.LastInternalIpAddress);
+            Assert.Equal("203.0.113.24", d.LastExternalIpAddress);
+            Assert.Equal("OFFSITE", d.LastLocation);
+            Assert.False(d.Quarantined);
+            Assert.Equal("Server 2019 x64 ", d.OsVersion);
+            Assert.Equal("1.0.6.301", d.SensorVersion);
+            Assert.Equal(58306, d.DeviceOwnerId);
+            Assert.Null(d.DeviceSessionId);
+            Assert.Null(d.Messages);
+            Assert.Equal(Ms(1489172152964), d.RegisteredTime);
+            Assert.Equal("Finance_Workstations", d.PolicyName);
+            Assert.Equal(2145, d.PolicyId);
+            Assert.Equal(Ms(1489776952672), d.ActivationCodeExpiryTime);
+            Assert.Equal(new[] { "ACTIVE" }, d.SensorStates);
+            Assert.Null(d.VdiBaseDevice);
+            Assert.False(d.PassiveMode);
+            Assert.Equal(-1, d.TestId);
+            Assert.Equal("", d.AvEngine);
+            Assert.Equal(new[] { "AV_NOT_REGISTERED" }, d.AvStatus);
+            Assert.Equal("WIN-FIN-0042", d.Name);
+            Assert.Equal("REGISTERED", d.Status);
+            Assert.Empty(d.AdditionalProperties);
+        }
+
+        [Fact]
+        public async Task SearchPageKeepsUnknownFields()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_search_hostname.json")));
+            using var s = Fake.Session(h);
+            var q = new DeviceQuery { HostName = "web-prod-017" };
+            var page = await s.GetClient().GetDevicePageAsync(q, 1, 100, null);
+            Assert.Equal("/integrationServices/v3/device?hostName=web-prod-017&rows=100&start=1", h.List[0].Uri.PathAndQuery);
+            Assert.Equal(1, page.TotalResults);
+            var d = Assert.Single(page.Devices);
+            Assert.Equal(4410277, d.DeviceId);
+            Assert.Equal("web-prod-017", d.Name);
+            Assert.Equal(new[] { "AV_ACTIVE", "ONDEMAND_SCAN_DISABLED" }, d.AvStatus);
+            Assert.Equal(5, d.SensorStates!.Length);
+            Assert.Equal(11200, d.PolicyId);
+            var extra = d.AdditionalProperties;
+            Assert.Equal(0L, extra["adGroupId"]);
+            Assert.Equal(false, extra["policyOverride"]);
+            Assert.Equal(0.0, extra["vulnScore"]);
+            Assert.Equal("ENDPOINT", extra["deploymentType"]);
+            Assert.Equal("000000000000", extra["macAddress"]);
+            Assert.Equal(true, extra["sensorOutOfDate"]);
+            Assert.Equal("4.13.0.207", extra["avProductVersion"]);
+            Assert.True(extra.ContainsKey("vmName"));
+            Assert.Null(extra["vmName"]);
+            Assert.False(extra.ContainsKey("deviceId"));
+            Assert.False(extra.ContainsKey("lastContact"));
+        }
+
+        [Fact]
+        public async Task MultiDevicePage()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_search.json")));
+            using var s = Fake.Session(h);
+            var page = await s.GetClient().GetDevicePageAsync(null, 1, 100, null);
+            Assert.Equal(4, page.TotalResults);
+            Assert.Equal(4, page.Devices.Count);
+            Assert.Equal(20931, page.Devices[0].DeviceId);
+            Assert.Equal("LINUX", page.Devices[0].DeviceType);
+            Assert.Null(page.Devices[0].AvStatus);
+            Assert.All(page.Devices, d => Assert.Same(s, d.Session));
+        }
+
+        [Fact]
+        public void TolerantParsing()
+        {
+            var d = DeviceJsonReader.ParseDevice("{\"deviceId\":\"42\",\"policyId\":7.0,\"testId\":\"3\",\"organizationId\":\"n/a\"," +
+                "\"lastContact\":1598461577831.0,\"registeredTime\":\"1598461577831\",\"createTime\":\"2020-08-26T12:00:00Z\"," +
+                "\"deregisteredTime\":{\"odd\":true},\"name\":12,\"quarantined\":\"true\",\"passiveMode\":1,\"avMaster\":\"maybe\"," +
+                "\"avStatus\":\"AV_ACTIVE\",\"sensorStates\":[\"A\",{\"x\":1}],\"messages\":[{\"message\":\"hi\",\"time\":1598461577831}]," +
+                "\"uninstalledTime\":null,\"newField\":{\"nested\":[1,2]}}");
+            Assert.Equal(42, d.DeviceId);
+            Assert.Equal(7, d.PolicyId);
+            Assert.Equal(3, d.TestId);
+            Assert.Null(d.OrganizationId);
+            Assert.Equal("n/a", d.AdditionalProperties["organizationId"]);
+            Assert.Equal(Ms(1598461577831), d.LastContact);
+            Assert.Equal(Ms(1598461577831), d.RegisteredTime);
+            Assert.Equal(new DateTime(2020, 8, 26, 12, 0, 0, DateTimeKind.Utc), d.CreateTime);
+            Assert.Equal(DateTimeKind.Utc, d.CreateTime!.Value.Kind);
+            Assert.Null(d.DeregisteredTime);
+            Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["deregisteredTime"]);
+            Assert.Equal("12", d.Name);
+            Assert.True(d.Quarantined);
+            Assert.True(d.PassiveMode);
+            Assert.Null(d.AvMaster);
+            Assert.Equal("maybe", d.AdditionalProperties["avMaster"]);
+            Assert.Equal(new[] { "AV_ACTIVE" }, d.AvStatus);
+            Assert.Null(d.SensorStates);
+            Assert.IsType<List<object?>>(d.AdditionalProperties["sensorStates"]);
+            var m = Assert.Single(d.Messages!);
+            Assert.Equal("hi", m.Message);
+            Assert.Equal(Ms(1598461577831), m.Time);
+            Assert.Null(d.UninstalledTime);
+            var nf = Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["newField"]);
+            Assert.Equal(new List<object?> { 1L, 2L }, nf["nested"]);
+        }
+
+        [Fact]
+        public async Task NullResultsIsAnEmptyPage()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"success\":true,\"totalResults\":0,\"results\":null}"));
+            using var s = Fake.Session(h);
+            var page = await s.GetClient().GetDevicePageAsync(null, 1, 10, null);
+            Assert.Empty(page.Devices);
+            Assert.Equal(0, page.TotalResults);
+        }
+
+        [Fact]
+        public void DeviceQueryFilters()
+        {
+            var q = new DeviceQuery { HostNameExact = "web01", OwnerName = "bob", IpAddress = "10.0.0.1", OwnerNameExact = "b@x", };
+            q.Filters.Add("status:REGISTERED");
+            q.Filters.Add("lastContact:2020-01-01T00:00:00Z");
+            q.Filters.Add("status:BYPASS");
+            var p = q.ToQueryParameters();
+            Assert.Equal("BYPASS", p["status"]);
+            Assert.Equal("2020-01-01T00:00:00Z", p["lastContact"]);
+            Assert.Equal("web01", p["hostNameExact"]);
+            Assert.Equal("bob", p["ownerName"]);
+            Assert.Equal("b@x", p["ownerNameExact"]);
+            Assert.Equal("10.0.0.1", p["ipAddress"]);
+            q.Filters.Add("nocolon");
+            var ex = Assert.Throws<ArgumentException>(() => q.ToQueryParameters());
+            Assert.Contains("nocolon", ex.Message);
+            Assert.Contains("key:value", ex.Message);
+        }
+
+        [Fact]
+        public async Task PagerWalksPagesWithOneBasedStart()
+        {
+            const int total = 250;
+            var h = new FakeHandler(r =>
+            {
+                var qs = System.Web.HttpUtility.ParseQueryString(r.Uri.Query);
+                long start = long.Parse(qs["start"]!);
+                int rows = int.Parse(qs["rows"]!);
+                var ids = Enumerable.Range((int)start, (int)Math.Max(0, Math.Min(rows, total - start + 1))).Select(i => (long)i);
+                return FakeHandler.Json(200, Fake.Page(total, ids));
+            });
+            using var s = Fake.Session(h);
+            var pager = s.GetClient().CreateDevicePager(new DeviceQuery { HostName = "h" }, skip: 5, first: null, pageSize: 100, firstPageSize: 10);
+            var seen = new List<long>();
+            DevicePage? page;
+            while ((page = await pager.NextPageAsync(CallContext.None)) != null) seen.AddRange(page.Devices.Select(d => d.DeviceId));
+            Assert.Equal(Enumerable.Range(6, 245).Select(i => (long)i), seen);
+            Assert.Equal(total, pager.TotalResults);
+            Assert.Equal(4, pager.RequestCount);
+            Assert.Equal(new[] { "start=6", "start=16", "start=116", "start=216" }, h.List.Select(r => r.Uri.Query.Split('&').Last()));
+
+            h = new FakeHandler(_ => FakeHandler.Json(200, Fake.Page(total, new long[] { 1 })));
+            using var s2 = Fake.Session(h);
+            var one = s2.GetClient().CreateDevicePager(null, first: 1);
+            var p1 = await one.NextPageAsync(CallContext.None);
+            Assert.Single(p1!.Devices);
+            Assert.Null(await one.NextPageAsync(CallContext.None));
+            Assert.Equal(1, h.Count);
+            Assert.Equal("/integrationServices/v3/device?rows=1&start=1", h.List[0].Uri.PathAndQuery);
+        }
+
+        [Fact]
+        public void ParsingIsNotMuchSlowerThanJObject()
+        {
+            // A sanity ratio, not a timed assertion: parse the same 20,000-device page both ways, report, and only fail if absurdly slow.
+            var one = Data("device_search_hostname.json");
+            int i0 = one.IndexOf("[", one.IndexOf("\"results\"")) + 1;
+            int i1 = one.LastIndexOf("]");
+            string row = one.Substring(i0, i1 - i0).Trim();
+            var sb = new System.Text.StringBuilder("{\"success\":true,\"totalResults\":20000,\"results\":[");
+            for (int i = 0; i < 20000; i++) { if (i > 0) sb.Append(','); sb.Append(row); }
+            sb.Append("]}");
+            var bytes = System.Text.Encoding.UTF8.GetBytes(sb.ToString());
+            for (int warm = 0; warm < 2; warm++)
+            {
+                DeviceJsonReader.ReadPage(new MemoryStream(bytes), null, out _);
+                using var sr = new StreamReader(new MemoryStream(bytes));
+                Newtonsoft.Json.Linq.JObject.Load(new Newtonsoft.Json.JsonTextReader(sr));
+            }
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var list = DeviceJsonReader.ReadPage(new MemoryStream(bytes), null, out _);
+            var ours = sw.Elapsed;
+            sw.Restart();
+            using (var sr = new StreamReader(new MemoryStream(bytes)))
+                Newtonsoft.Json.Linq.JObject.Load(new Newtonsoft.Json.JsonTextReader(sr));
+            var jobj = sw.Elapsed;
+            Assert.Equal(20000, list!.Count);
+            Console.WriteLine($"Device reader {ours.TotalMilliseconds:0} ms, JObject {jobj.TotalMilliseconds:0} ms, ratio {ours.TotalMilliseconds / jobj.TotalMilliseconds:0.00}");
+            Assert.True(ours.TotalMilliseconds < jobj.TotalMilliseconds * 5 + 500);
+        }
+    }
+}

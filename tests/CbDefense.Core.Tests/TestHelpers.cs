@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CbDefense;
+
+namespace CbDefense.Core.Tests
+{
+    internal sealed class RecordedRequest
+    {
+        public HttpMethod Method = HttpMethod.Get;
+        public Uri Uri = new Uri("http://x");
+        public string? Body;
+        public Dictionary<string, string> Headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        public TimeSpan At;
+        public int Index;
+    }
+
+    /// <summary>A primary handler that records requests and answers through a function.</summary>
+    internal sealed class FakeHandler : HttpMessageHandler
+    {
+        private readonly Func<RecordedRequest, CancellationToken, Task<HttpResponseMessage>> _respond;
+        public readonly ConcurrentQueue<RecordedRequest> Requests = new ConcurrentQueue<RecordedRequest>();
+        public readonly Stopwatch Clock = Stopwatch.StartNew();
+        private int _count;
+
+        public FakeHandler(Func<RecordedRequest, CancellationToken, Task<HttpResponseMessage>> respond) { _respond = respond; }
+        public FakeHandler(Func<RecordedRequest, HttpResponseMessage> respond) : this((r, _) => Task.FromResult(respond(r))) { }
+
+        public int Count => Volatile.Read(ref _count);
+        public List<RecordedRequest> List => Requests.OrderBy(r => r.Index).ToList();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var rec = new RecordedRequest
+            {
+                Method = request.Method,
+                Uri = request.RequestUri!,
+                At = Clock.Elapsed,
+                Index = Interlocked.Increment(ref _count),
+            };
+            foreach (var h in request.Headers) rec.Headers[h.Key] = string.Join(h.Key == "User-Agent" ? " " : ",", h.Value);
+            if (request.Content != null)
+            {
+                rec.Body = await request.Content.ReadAsStringAsync(cancellationToken);
+                foreach (var h in request.Content.Headers) rec.Headers[h.Key] = string.Join(",", h.Value);
+            }
+            Requests.Enqueue(rec);
+            var resp = await _respond(rec, cancellationToken);
+            resp.RequestMessage = request;
+            return resp;
+        }
+
+        public static HttpResponseMessage Json(int status, string json, Action<HttpResponseMessage>? configure = null)
+        {
+            var r = new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            configure?.Invoke(r);
+            return r;
+        }
+
+        public static HttpResponseMessage Text(int status, string text, string mediaType)
+        {
+            return new HttpResponseMessage((HttpStatusCode)status) { Content = new StringContent(text, Encoding.UTF8, mediaType) };
+        }
+
+        public static HttpResponseMessage Throttle(int seconds) => Json(429, "{\"success\":false,\"message\":\"Too many requests\"}",
+            r => r.Headers.TryAddWithoutValidation("Retry-After", seconds.ToString()));
+    }
+
+    internal sealed class ListLog : ICallLog
+    {
+        public readonly ConcurrentQueue<string> Messages = new ConcurrentQueue<string>();
+        public void Verbose(string m) => Messages.Enqueue("VERBOSE: " + m);
+        public void Debug(string m) => Messages.Enqueue("DEBUG: " + m);
+        public void Warning(string m) => Messages.Enqueue("WARNING: " + m);
+        public string All => string.Join("\n", Messages);
+    }
+
+    internal static class Fake
+    {
+        public const string Secret = "TOPSECRETKEY0123456789";
+        public const string ApiId = "APIID42";
+
+        public static Session Session(FakeHandler handler, Action<SessionOptions>? configure = null)
+        {
+            var o = new SessionOptions
+            {
+                Uri = new Uri("https://cb.example.com/"),
+                ApiToken = new ApiToken(Secret, ApiId),
+                OrgKey = "ORG1",
+                UserAgentVersion = "1.2.3",
+                PrimaryHandlerFactory = () => handler,
+                BaseBackoff = TimeSpan.FromMilliseconds(5),
+                MaximumBackoff = TimeSpan.FromMilliseconds(50),
+                TimeoutSec = 30,
+            };
+            configure?.Invoke(o);
+            return CbDefense.Session.Create(o);
+        }
+
+        public static string Page(int total, IEnumerable<long> ids) =>
+            "{\"latestTime\":0,\"success\":true,\"message\":\"Success\",\"elapsed\":1,\"totalResults\":" + total + ",\"results\":[" +
+            string.Join(",", ids.Select(i => "{\"deviceId\":" + i + ",\"name\":\"host" + i + "\",\"lastContact\":1598461577831}")) + "]}";
+    }
+}

@@ -1,0 +1,65 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'CbDefense.psd1')
+    $script:module = Get-Module CbDefense
+}
+
+Describe 'The built module' {
+    It 'is imported from the build output, not the source tree' {
+        $module.ModuleBase | Should -Be (Resolve-Path $ModulePath).Path
+        Test-Path (Join-Path $module.ModuleBase 'CbDefense.dll') | Should -BeTrue
+        Test-Path (Join-Path $module.ModuleBase 'CbDefense.Core.dll') | Should -BeTrue
+        Test-Path (Join-Path $module.ModuleBase 'System.Management.Automation.dll') | Should -BeFalse
+    }
+
+    It 'has the manifest version, GUID and both editions' {
+        $module.Version | Should -Be ([version]$manifest.ModuleVersion)
+        $module.Guid | Should -Be ([guid]$manifest.GUID)
+        $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $manifest.PowerShellVersion | Should -Be '5.1'
+    }
+
+    It 'exports exactly the cmdlets the manifest lists, and nothing else' {
+        $exported = (Get-Command -Module CbDefense).Name | Sort-Object
+        $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+        (Get-Command -Module CbDefense -CommandType Function, Alias) | Should -BeNullOrEmpty
+    }
+
+    It 'exports the session and device cmdlets of the contract' {
+        foreach ($name in 'Connect-CbDefense', 'Disconnect-CbDefense', 'Get-CbDefenseSession', 'Get-CbDevice', 'Invoke-CbApi') {
+            Get-Command $name -Module CbDefense | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'loads its format views' {
+        $module.ExportedFormatFiles | Should -Not -BeNullOrEmpty
+        (Get-FormatData -TypeName CbDefense.Device) | Should -Not -BeNullOrEmpty
+        (Get-FormatData -TypeName CbDefense.Session) | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Help of <_>' -ForEach @((Import-PowerShellDataFile (Join-Path ($env:CBDEFENSE_MODULE_PATH ?? (Join-Path $PSScriptRoot '../../out/CbDefense')) 'CbDefense.psd1')).CmdletsToExport) {
+    BeforeAll { $script:help = Get-Help $_ -Full; $script:cmd = Get-Command $_ }
+
+    It 'has a synopsis and a description' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*\S+-\S+\s*\['   # not the auto-generated syntax stub
+        ($help.description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least one example, shown by Get-Help -Examples' {
+        @($help.examples.example).Count | Should -BeGreaterThan 0
+        (Get-Help $cmd.Name -Examples | Out-String) | Should -Match ([regex]::Escape($cmd.Name))
+    }
+
+    It 'describes every parameter' {
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        foreach ($p in $cmd.Parameters.Keys | Where-Object { $_ -notin $common }) {
+            (Get-Help $cmd.Name -Parameter $p).description | Out-String | Should -Not -BeNullOrEmpty -Because "-$p needs a description"
+        }
+    }
+
+    It 'declares its output type' {
+        $cmd.OutputType | Should -Not -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,56 @@
+# The Demo task: a short tour of the module against the local emulator. Leaves nothing running or on disk.
+param([Parameter(Mandatory)] [string] $ModulePath)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+Import-Module (Join-Path $PSScriptRoot 'CbEmulator.psm1') -Force
+
+function Show-Step([string] $Text, [string] $Command) {
+    Write-Host ''
+    Write-Host "# $Text" -ForegroundColor Cyan
+    Write-Host "PS> $Command" -ForegroundColor Yellow
+}
+
+$emulator = $null
+$credFile = $null
+try {
+    Write-Host 'Starting the CB Defense emulator (500 devices, seed 42)...'
+    $emulator = Start-CbEmulator -Devices 500 -Events 2000 -Seed 42
+    Write-Host "Emulator listening on $($emulator.Uri)"
+    $credFile = New-CbCredentialFile -Emulator $emulator
+
+    Import-Module $ModulePath -Force
+
+    Show-Step 'Connect with a cbapi-style credentials file' "Connect-CbDefense -CredentialFile `$credFile"
+    $session = Connect-CbDefense -CredentialFile $credFile
+    $session | Format-Table | Out-Host
+
+    Show-Step 'The first devices' 'Get-CbDevice -First 8'
+    Get-CbDevice -First 8 | Format-Table | Out-Host
+
+    Show-Step 'A filtered query: Windows web servers' "Get-CbDevice -HostName 'web*' | Select-Object -First 5 Name, DeviceId, OsVersion, LastInternalIpAddress"
+    Get-CbDevice -HostName 'web*' | Select-Object -First 5 Name, DeviceId, OsVersion, LastInternalIpAddress | Format-Table | Out-Host
+
+    Show-Step 'How many devices, by status' 'Get-CbDevice | Group-Object Status -NoElement | Sort-Object Count -Descending'
+    Get-CbDevice | Group-Object Status -NoElement | Sort-Object Count -Descending | Format-Table | Out-Host
+
+    Show-Step 'Count without fetching everything' 'Get-CbDevice -First 1 -IncludeTotalCount'
+    Get-CbDevice -First 1 -IncludeTotalCount | Out-Host
+
+    Show-Step 'Raw access to any route' "Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel"
+    Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel | Format-Table | Out-Host
+
+    Show-Step 'Errors carry the server''s message' 'Get-CbDevice -Id 999999999'
+    Get-CbDevice -Id 999999999 -ErrorAction SilentlyContinue -ErrorVariable notFound
+    Write-Host ("  -> {0}: {1}" -f $notFound[0].CategoryInfo.Category, $notFound[0].Exception.Message)
+
+    Show-Step 'Disconnect' 'Disconnect-CbDefense'
+    Disconnect-CbDefense
+    Write-Host ''
+    Write-Host 'Demo finished.' -ForegroundColor Green
+}
+finally {
+    if ($emulator) { Stop-CbEmulator $emulator }
+    if ($credFile -and (Test-Path $credFile)) { Remove-Item $credFile -Force }
+}
