@@ -1,0 +1,376 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CbDefense.Emulator;
+
+/// <summary>Runs the emulator on Kestrel (127.0.0.1 only). Used by Program and, in-process, by the tests.</summary>
+internal sealed class EmulatorHost : IAsyncDisposable
+{
+    internal const string BodyKey = "emu.body";
+    internal const string KeyKey = "emu.key";
+
+    private EmulatorHost(WebApplication app, EmulatorState state, string baseUrl)
+    {
+        App = app;
+        State = state;
+        BaseUrl = baseUrl;
+    }
+
+    public WebApplication App { get; }
+    public EmulatorState State { get; }
+    public string BaseUrl { get; }
+    public int Port => new Uri(BaseUrl).Port;
+
+    public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        var state = new EmulatorState(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = Array.Empty<string>(),
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(EmulatorHost).Assembly.GetName().Name,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
+            k.Listen(IPAddress.Loopback, options.Port);
+        });
+        var app = builder.Build();
+        app.UseRouting();
+        app.Use((ctx, next) => Pipeline(ctx, next, state));
+        Routes.Map(app, state);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        string address = addresses.First();
+        var uri = new Uri(address);
+        string baseUrl = "http://127.0.0.1:" + uri.Port.ToString(CultureInfo.InvariantCulture);
+        return new EmulatorHost(app, state, baseUrl);
+    }
+
+    public Task StopAsync() => App.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await App.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ pipeline
+
+    private static readonly string[] ApiOrLr = { "API", "LIVE_RESPONSE" };
+    private static readonly string[] SiemOnly = { "SIEM" };
+    private static readonly string[] LrOnly = { "LIVE_RESPONSE" };
+
+    private static async Task Pipeline(HttpContext ctx, Func<Task> next, EmulatorState state)
+    {
+        string path = ctx.Request.Path.Value ?? "/";
+        if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
+        {
+            await next().ConfigureAwait(false);
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        string method = ctx.Request.Method;
+        byte[] body = Array.Empty<byte>();
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
+            body = ms.ToArray();
+        }
+        ctx.Items[BodyKey] = body;
+        var endpoint = ctx.GetEndpoint();
+        string template = endpoint is RouteEndpoint re && re.RoutePattern.RawText != null ? re.RoutePattern.RawText : path;
+        if (!template.StartsWith('/'))
+        {
+            template = "/" + template;
+        }
+        string routeKey = method + " " + template;
+        string? token = ctx.Request.Headers["X-Auth-Token"].FirstOrDefault();
+        ApiKey? key = null;
+        string? keyId = null;
+        if (token != null)
+        {
+            if (state.KeysByToken.TryGetValue(token, out var k))
+            {
+                key = k;
+                keyId = k.Id;
+            }
+            else
+            {
+                int slash = token.LastIndexOf('/');
+                keyId = slash >= 0 && slash < token.Length - 1 ? token[(slash + 1)..] : null;
+            }
+        }
+        var entry = new RequestLogEntry
+        {
+            Time = DateTimeOffset.UtcNow,
+            Method = method,
+            Path = path,
+            Query = ctx.Request.QueryString.Value ?? "",
+            Body = body.Length == 0 ? null : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 256 * 1024)),
+            KeyId = keyId,
+            UserAgent = ctx.Request.Headers.UserAgent.FirstOrDefault(),
+        };
+        lock (state.Lock)
+        {
+            entry.Seq = ++state.RequestSeq;
+            state.RequestLog.AddLast(entry);
+            if (state.RequestLog.Count > EmulatorState.MaxLog)
+            {
+                state.RequestLog.RemoveFirst();
+            }
+            state.TotalRequests++;
+            state.RouteCounts.TryGetValue(routeKey, out long c);
+            state.RouteCounts[routeKey] = c + 1;
+        }
+        try
+        {
+            await HandleApi(ctx, next, state, endpoint, path, key).ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.Status = ctx.Response.StatusCode;
+            if (!state.Options.Quiet)
+            {
+                double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entry.Time:HH:mm:ss.fff} {method} {path}{entry.Query} -> {entry.Status} ({ms:0.0} ms)"));
+            }
+        }
+    }
+
+    private static async Task HandleApi(HttpContext ctx, Func<Task> next, EmulatorState state, Endpoint? endpoint, string path, ApiKey? key)
+    {
+        FaultRule? fire = null;
+        bool windowHit = false;
+        int retryAfter = 0;
+        int latency = 0;
+        lock (state.Lock)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (now < state.ThrottleUntil)
+            {
+                windowHit = true;
+                retryAfter = state.ThrottleRetryAfter;
+                state.ThrottleUntil = now.AddSeconds(state.ThrottleRetryAfter);
+            }
+            else
+            {
+                foreach (var rule in state.Faults)
+                {
+                    if (rule.Path != null && !path.StartsWith(rule.Path, StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+                    if (rule.Method != null && !string.Equals(rule.Method, ctx.Request.Method, StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+                    if (rule.Remaining is <= 0)
+                    {
+                        continue;
+                    }
+                    if (rule.Rate < 1 && state.FaultRng.NextDouble() >= rule.Rate)
+                    {
+                        continue;
+                    }
+                    if (rule.Remaining.HasValue)
+                    {
+                        rule.Remaining--;
+                    }
+                    rule.Fired++;
+                    if (rule.Kind == "latency")
+                    {
+                        latency += rule.LatencyMs;
+                        continue;
+                    }
+                    fire = rule;
+                    if (rule.Kind == "throttle" && rule.Window)
+                    {
+                        state.ThrottleRetryAfter = rule.RetryAfter;
+                        state.ThrottleUntil = now.AddSeconds(rule.RetryAfter);
+                    }
+                    break;
+                }
+            }
+        }
+        if (latency > 0)
+        {
+            try
+            {
+                await Task.Delay(latency, ctx.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        if (windowHit)
+        {
+            await Throttle(ctx, retryAfter).ConfigureAwait(false);
+            return;
+        }
+        if (fire != null)
+        {
+            switch (fire.Kind)
+            {
+                case "status":
+                    if (fire.Status == 503 || fire.Status == 429)
+                    {
+                        ctx.Response.Headers.RetryAfter = fire.RetryAfter.ToString(CultureInfo.InvariantCulture);
+                    }
+                    string phrase = ReasonPhrases.GetReasonPhrase(fire.Status);
+                    await JsonOut.V3Error(ctx, fire.Status, "Emulated fault: " + fire.Status.ToString(CultureInfo.InvariantCulture) + (phrase.Length > 0 ? " " + phrase : "")).ConfigureAwait(false);
+                    return;
+                case "throttle":
+                    await Throttle(ctx, fire.RetryAfter).ConfigureAwait(false);
+                    return;
+                case "malformed":
+                    await JsonOut.Send(ctx, 200, Encoding.UTF8.GetBytes("<<emulated malformed body>> {\"success\": tru, \"results\": [")).ConfigureAwait(false);
+                    return;
+                case "html":
+                    await JsonOut.Send(ctx, 502, Encoding.UTF8.GetBytes(HtmlPage), "text/html; charset=utf-8").ConfigureAwait(false);
+                    return;
+                case "truncated":
+                case "reset":
+                    await Captured(ctx, () => Authorized(ctx, next, state, endpoint, path, key), fire.Kind == "reset").ConfigureAwait(false);
+                    return;
+            }
+        }
+        await Authorized(ctx, next, state, endpoint, path, key).ConfigureAwait(false);
+    }
+
+    private const string HtmlPage = """
+        <!DOCTYPE html>
+        <html>
+        <head><title>502 Bad Gateway</title></head>
+        <body>
+        <center><h1>502 Bad Gateway</h1></center>
+        <hr><center>nginx (CbDefense emulator fault)</center>
+        </body>
+        </html>
+        """;
+
+    private static Task Throttle(HttpContext ctx, int retryAfter)
+    {
+        ctx.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        return JsonOut.V3Error(ctx, 429, "Too many requests");
+    }
+
+    /// <summary>Runs the real handler into a buffer, then sends only part of it (truncated) or aborts (reset).</summary>
+    private static async Task Captured(HttpContext ctx, Func<Task> inner, bool reset)
+    {
+        var original = ctx.Response.Body;
+        var buffer = new MemoryStream();
+        ctx.Response.Body = buffer;
+        try
+        {
+            await inner().ConfigureAwait(false);
+            await ctx.Response.BodyWriter.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            ctx.Response.Body = original;
+        }
+        byte[] all = buffer.ToArray();
+        int part = Math.Max(1, all.Length / 2);
+        if (all.Length <= 1)
+        {
+            all = Encoding.UTF8.GetBytes("{\"success\": true, \"message\": \"Success\"}");
+            part = all.Length / 2;
+        }
+        if (reset)
+        {
+            ctx.Response.StatusCode = ctx.Response.StatusCode == 204 ? 200 : ctx.Response.StatusCode;
+            ctx.Response.ContentLength = all.Length;
+            await original.WriteAsync(all.AsMemory(0, part)).ConfigureAwait(false);
+            await original.FlushAsync().ConfigureAwait(false);
+            await Task.Delay(50).ConfigureAwait(false);
+            ctx.Abort();
+            return;
+        }
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json; charset=utf-8";
+        ctx.Response.ContentLength = part;
+        await original.WriteAsync(all.AsMemory(0, part)).ConfigureAwait(false);
+    }
+
+    private static async Task Authorized(HttpContext ctx, Func<Task> next, EmulatorState state, Endpoint? endpoint, string path, ApiKey? key)
+    {
+        string[] allowed = path.StartsWith("/integrationServices/v3/notification", StringComparison.OrdinalIgnoreCase)
+            ? SiemOnly
+            : path.StartsWith("/integrationServices/v3/cblr", StringComparison.OrdinalIgnoreCase) ? LrOnly : ApiOrLr;
+        if (key == null || Array.IndexOf(allowed, key.Type) < 0)
+        {
+            await JsonOut.V3Error(ctx, 401, "User is not authenticated").ConfigureAwait(false);
+            return;
+        }
+        ctx.Items[KeyKey] = key;
+        bool v6 = path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase);
+        if (path.StartsWith("/appservices/v6/orgs/", StringComparison.OrdinalIgnoreCase))
+        {
+            string rest = path["/appservices/v6/orgs/".Length..];
+            int slash = rest.IndexOf('/');
+            string org = slash < 0 ? rest : rest[..slash];
+            if (!string.Equals(org, state.Options.OrgKey, StringComparison.Ordinal))
+            {
+                await JsonOut.V6Error(ctx, 403, "FORBIDDEN", "Org key '" + org + "' is not valid for this API key").ConfigureAwait(false);
+                return;
+            }
+        }
+        if (endpoint == null)
+        {
+            if (v6)
+            {
+                await JsonOut.V6Error(ctx, 404, "NOT_FOUND", "No such route: " + ctx.Request.Method + " " + path).ConfigureAwait(false);
+            }
+            else
+            {
+                await JsonOut.V3Error(ctx, 404, "No such route: " + ctx.Request.Method + " " + path).ConfigureAwait(false);
+            }
+            return;
+        }
+        if (endpoint.DisplayName != null && endpoint.DisplayName.StartsWith("405", StringComparison.Ordinal))
+        {
+            if (v6)
+            {
+                await JsonOut.V6Error(ctx, 405, "METHOD_NOT_ALLOWED", "Method " + ctx.Request.Method + " is not allowed on " + path).ConfigureAwait(false);
+            }
+            else
+            {
+                await JsonOut.V3Error(ctx, 405, "Method " + ctx.Request.Method + " is not allowed on " + path).ConfigureAwait(false);
+            }
+            return;
+        }
+        await next().ConfigureAwait(false);
+    }
+}

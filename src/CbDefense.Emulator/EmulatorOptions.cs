@@ -1,0 +1,360 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace CbDefense.Emulator;
+
+internal sealed record ApiKey(string Type, string Secret, string Id)
+{
+    public string Token => Secret + "/" + Id;
+
+    public static ApiKey Parse(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        if (colon <= 0)
+        {
+            throw new ArgumentException($"--key '{spec}': expected TYPE:SECRET/ID");
+        }
+        string type = spec[..colon].Trim().ToUpperInvariant();
+        if (type == "LIVERESPONSE" || type == "LR")
+        {
+            type = "LIVE_RESPONSE";
+        }
+        if (type != "API" && type != "SIEM" && type != "LIVE_RESPONSE")
+        {
+            throw new ArgumentException($"--key '{spec}': TYPE must be API, SIEM or LIVE_RESPONSE");
+        }
+        string token = spec[(colon + 1)..];
+        int slash = token.LastIndexOf('/');
+        if (slash <= 0 || slash == token.Length - 1)
+        {
+            throw new ArgumentException($"--key '{spec}': expected TYPE:SECRET/ID");
+        }
+        return new ApiKey(type, token[..slash], token[(slash + 1)..]);
+    }
+}
+
+internal sealed class EmulatorOptions
+{
+    public int Port { get; set; }
+    public int Devices { get; set; } = 50;
+    public int Events { get; set; } = 500;
+    public long Seed { get; set; } = 1;
+    public string OrgKey { get; set; } = "EMUORG01";
+    public List<ApiKey> Keys { get; } = new();
+    public double NotificationRate { get; set; }
+    public int Notifications { get; set; } = 10;
+    public double WorkflowSeconds { get; set; } = 3;
+    public List<FaultRule> Faults { get; } = new();
+    public int? ParentPid { get; set; }
+    public bool Quiet { get; set; }
+    public bool Help { get; set; }
+
+    public static readonly ApiKey[] DefaultKeys =
+    {
+        new("API", "EMUAPISECRETKEY0000000001", "EMUAPI0001"),
+        new("SIEM", "EMUSIEMSECRETKEY00000001", "EMUSIEM001"),
+        new("LIVE_RESPONSE", "EMULRSECRETKEY0000000001", "EMULR00001"),
+    };
+
+    public IReadOnlyList<ApiKey> EffectiveKeys => Keys.Count > 0 ? Keys : DefaultKeys;
+
+    public const string HelpText = """
+        CbDefense.Emulator: a local CB Defense (Endpoint Standard) server on 127.0.0.1 (see docs/emulator.md).
+
+        Options:
+          --port N                 TCP port; 0 picks a free one (default 0)
+          --devices N              number of seeded devices (default 50)
+          --events N               number of seeded events, spread over the last 14 days (default 500)
+          --seed S                 seed for the generated data (default 1)
+          --org-key K              org key required in /appservices/v6/orgs/{org_key}/... (default EMUORG01)
+          --key TYPE:SECRET/ID     accepted API key, repeatable; TYPE is API, SIEM or LIVE_RESPONSE
+          --notification-rate N    notifications queued per minute (default 0)
+          --notifications N        notifications queued at start (default 10)
+          --workflow-seconds S     time a threat workflow takes from QUEUED to FINISHED (default 3)
+          --fault SPEC             fault rule, repeatable: KIND[:key=value[,key=value...]]
+          --parent-pid PID         exit when that process exits
+          --quiet                  no per-request console log
+          --help                   this text
+        """;
+
+    public static EmulatorOptions Parse(string[] args)
+    {
+        var o = new EmulatorOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            string? inline = null;
+            if (a.StartsWith("--", StringComparison.Ordinal) && a.Contains('='))
+            {
+                int eq = a.IndexOf('=');
+                inline = a[(eq + 1)..];
+                a = a[..eq];
+            }
+            string Value()
+            {
+                if (inline != null)
+                {
+                    return inline;
+                }
+                if (i + 1 >= args.Length)
+                {
+                    throw new ArgumentException($"{a} needs a value");
+                }
+                return args[++i];
+            }
+            switch (a.ToLowerInvariant())
+            {
+                case "--port": o.Port = ParseInt(a, Value(), 0, 65535); break;
+                case "--devices": o.Devices = ParseInt(a, Value(), 0, 10_000_000); break;
+                case "--events": o.Events = ParseInt(a, Value(), 0, 10_000_000); break;
+                case "--seed": o.Seed = Rng.SeedFromString(Value()); break;
+                case "--org-key":
+                    o.OrgKey = Value();
+                    if (o.OrgKey.Length == 0)
+                    {
+                        throw new ArgumentException("--org-key must not be empty");
+                    }
+                    break;
+                case "--key": o.Keys.Add(ApiKey.Parse(Value())); break;
+                case "--notification-rate": o.NotificationRate = ParseDouble(a, Value(), 0, 1_000_000); break;
+                case "--notifications": o.Notifications = ParseInt(a, Value(), 0, 1_000_000); break;
+                case "--workflow-seconds": o.WorkflowSeconds = ParseDouble(a, Value(), 0, 86_400); break;
+                case "--fault": o.Faults.Add(FaultRule.FromSpec(Value())); break;
+                case "--parent-pid": o.ParentPid = ParseInt(a, Value(), 1, int.MaxValue); break;
+                case "--quiet": o.Quiet = true; break;
+                case "--help":
+                case "-h":
+                case "-?":
+                case "/?": o.Help = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}' (try --help)");
+            }
+        }
+        return o;
+    }
+
+    private static int ParseInt(string name, string v, int min, int max)
+    {
+        if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) || n < min || n > max)
+        {
+            throw new ArgumentException($"{name}: '{v}' is not an integer between {min} and {max}");
+        }
+        return n;
+    }
+
+    private static double ParseDouble(string name, string v, double min, double max)
+    {
+        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double n) || n < min || n > max || double.IsNaN(n))
+        {
+            throw new ArgumentException($"{name}: '{v}' is not a number between {min} and {max}");
+        }
+        return n;
+    }
+}
+
+/// <summary>One fault rule (see docs/emulator.md, Faults).</summary>
+internal sealed class FaultRule
+{
+    public static readonly string[] Kinds = { "status", "throttle", "latency", "reset", "malformed", "truncated", "html" };
+
+    public string Kind { get; set; } = "status";
+    public double Rate { get; set; } = 1;
+    public int? Count { get; set; }
+    public int? Remaining { get; set; }
+    public string? Path { get; set; }
+    public string? Method { get; set; }
+    public int Status { get; set; } = 500;
+    public int RetryAfter { get; set; } = 1;
+    public bool Window { get; set; }
+    public int LatencyMs { get; set; } = 1000;
+    public int Fired { get; set; }
+
+    public FaultRule Clone()
+    {
+        var c = (FaultRule)MemberwiseClone();
+        c.Remaining = c.Count;
+        c.Fired = 0;
+        return c;
+    }
+
+    private void Validate()
+    {
+        if (Array.IndexOf(Kinds, Kind) < 0)
+        {
+            throw new FormatException($"unknown fault kind '{Kind}'; allowed: {string.Join(", ", Kinds)}");
+        }
+        if (Rate < 0 || Rate > 1 || double.IsNaN(Rate))
+        {
+            throw new FormatException("rate must be between 0 and 1");
+        }
+        if (Count is < 0)
+        {
+            throw new FormatException("count must be 0 or more");
+        }
+        if (Status < 100 || Status > 599)
+        {
+            throw new FormatException("status must be an HTTP status between 100 and 599");
+        }
+        if (RetryAfter < 0)
+        {
+            throw new FormatException("retryAfter must be 0 or more");
+        }
+        if (LatencyMs < 0)
+        {
+            throw new FormatException("latencyMs must be 0 or more");
+        }
+        Remaining = Count;
+    }
+
+    private void Set(string key, string value)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        switch (key.Trim().ToLowerInvariant())
+        {
+            case "kind": Kind = value.Trim().ToLowerInvariant(); break;
+            case "rate": Rate = double.Parse(value, NumberStyles.Float, inv); break;
+            case "count": Count = int.Parse(value, NumberStyles.Integer, inv); break;
+            case "path": Path = value; break;
+            case "method": Method = value.Trim().ToUpperInvariant(); break;
+            case "status": Status = int.Parse(value, NumberStyles.Integer, inv); break;
+            case "retryafter": RetryAfter = int.Parse(value, NumberStyles.Integer, inv); break;
+            case "window": Window = ParseBool(value); break;
+            case "latencyms": LatencyMs = int.Parse(value, NumberStyles.Integer, inv); break;
+            default: throw new FormatException($"unknown fault field '{key}'");
+        }
+    }
+
+    private static bool ParseBool(string v) => v.Trim().ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" or "on" => true,
+        "false" or "0" or "no" or "off" => false,
+        _ => throw new FormatException($"'{v}' is not a boolean"),
+    };
+
+    /// <summary>Parses <c>KIND[:key=value[,key=value...]]</c>.</summary>
+    public static FaultRule FromSpec(string spec)
+    {
+        try
+        {
+            var r = new FaultRule();
+            int colon = spec.IndexOf(':');
+            r.Kind = (colon < 0 ? spec : spec[..colon]).Trim().ToLowerInvariant();
+            if (colon >= 0)
+            {
+                foreach (string part in spec[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int eq = part.IndexOf('=');
+                    if (eq <= 0)
+                    {
+                        throw new FormatException($"'{part}' is not key=value");
+                    }
+                    r.Set(part[..eq], part[(eq + 1)..]);
+                }
+            }
+            r.Validate();
+            return r;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new ArgumentException($"--fault '{spec}': {e.Message}");
+        }
+    }
+
+    /// <summary>Parses a JSON rule object; throws FormatException with a readable message.</summary>
+    public static FaultRule FromJson(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("a fault rule must be a JSON object");
+        }
+        var r = new FaultRule();
+        foreach (var p in e.EnumerateObject())
+        {
+            string key = p.Name.ToLowerInvariant();
+            var v = p.Value;
+            switch (key)
+            {
+                case "kind":
+                case "path":
+                case "method":
+                    if (v.ValueKind == JsonValueKind.Null && key != "kind")
+                    {
+                        continue;
+                    }
+                    if (v.ValueKind != JsonValueKind.String)
+                    {
+                        throw new FormatException($"'{p.Name}' must be a string");
+                    }
+                    r.Set(key, v.GetString()!);
+                    break;
+                case "window":
+                    if (v.ValueKind != JsonValueKind.True && v.ValueKind != JsonValueKind.False)
+                    {
+                        throw new FormatException("'window' must be a boolean");
+                    }
+                    r.Window = v.GetBoolean();
+                    break;
+                case "rate":
+                    if (v.ValueKind != JsonValueKind.Number)
+                    {
+                        throw new FormatException("'rate' must be a number");
+                    }
+                    r.Rate = v.GetDouble();
+                    break;
+                case "count":
+                    if (v.ValueKind == JsonValueKind.Null)
+                    {
+                        r.Count = null;
+                        continue;
+                    }
+                    r.Count = GetInt(p);
+                    break;
+                case "status": r.Status = GetInt(p); break;
+                case "retryafter": r.RetryAfter = GetInt(p); break;
+                case "latencyms": r.LatencyMs = GetInt(p); break;
+                case "remaining":
+                case "fired":
+                    break;
+                default: throw new FormatException($"unknown fault field '{p.Name}'");
+            }
+        }
+        r.Validate();
+        return r;
+    }
+
+    private static int GetInt(JsonProperty p)
+    {
+        if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int n))
+        {
+            throw new FormatException($"'{p.Name}' must be an integer");
+        }
+        return n;
+    }
+
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", Kind);
+        w.WriteNumber("rate", Rate);
+        if (Count.HasValue) { w.WriteNumber("count", Count.Value); } else { w.WriteNull("count"); }
+        if (Remaining.HasValue) { w.WriteNumber("remaining", Remaining.Value); } else { w.WriteNull("remaining"); }
+        w.WriteNumber("fired", Fired);
+        if (Path != null) { w.WriteString("path", Path); } else { w.WriteNull("path"); }
+        if (Method != null) { w.WriteString("method", Method); } else { w.WriteNull("method"); }
+        w.WriteNumber("status", Status);
+        w.WriteNumber("retryAfter", RetryAfter);
+        w.WriteBoolean("window", Window);
+        w.WriteNumber("latencyMs", LatencyMs);
+        w.WriteEndObject();
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder(Kind);
+        sb.Append(CultureInfo.InvariantCulture, $" rate={Rate}");
+        if (Path != null) { sb.Append(" path=").Append(Path); }
+        return sb.ToString();
+    }
+}

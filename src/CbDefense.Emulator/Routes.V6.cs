@@ -1,0 +1,633 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+
+namespace CbDefense.Emulator;
+
+internal static partial class Routes
+{
+    private static Task BadArg(HttpContext ctx, string message) => JsonOut.V6Error(ctx, 400, "INVALID_ARGUMENT", message);
+
+    private static string? ReadLongArray(JsonElement el, string name, out List<long> values)
+    {
+        values = new List<long>();
+        if (el.ValueKind != JsonValueKind.Array)
+        {
+            return name + " must be an array of integers";
+        }
+        foreach (var v in el.EnumerateArray())
+        {
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n))
+            {
+                values.Add(n);
+            }
+            else if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long sn))
+            {
+                values.Add(sn);
+            }
+            else
+            {
+                return name + " must be an array of integers (got " + v.GetRawText() + ")";
+            }
+        }
+        return null;
+    }
+
+    private static string? ReadStringArray(JsonElement el, string name, out List<string> values)
+    {
+        values = new List<string>();
+        if (el.ValueKind != JsonValueKind.Array)
+        {
+            return name + " must be an array of strings";
+        }
+        foreach (var v in el.EnumerateArray())
+        {
+            if (v.ValueKind != JsonValueKind.String)
+            {
+                return name + " must be an array of strings (got " + v.GetRawText() + ")";
+            }
+            values.Add(v.GetString()!);
+        }
+        return null;
+    }
+
+    /// <summary>Device criteria of a search-based action (a simple subset of the v6 device search).</summary>
+    private sealed class DeviceCriteria
+    {
+        public HashSet<long>? Ids;
+        public HashSet<string>? Status;
+        public HashSet<string>? Os;
+        public HashSet<long>? PolicyIds;
+        public HashSet<string>? Priority;
+
+        public bool IsEmpty => Ids == null && Status == null && Os == null && PolicyIds == null && Priority == null;
+
+        public static string? Parse(JsonElement el, string where, out DeviceCriteria c)
+        {
+            c = new DeviceCriteria();
+            if (el.ValueKind == JsonValueKind.Null || el.ValueKind == JsonValueKind.Undefined)
+            {
+                return null;
+            }
+            if (el.ValueKind != JsonValueKind.Object)
+            {
+                return where + " must be an object";
+            }
+            foreach (var p in el.EnumerateObject())
+            {
+                string? err;
+                switch (p.Name)
+                {
+                    case "id":
+                        err = ReadLongArray(p.Value, where + ".id", out var ids);
+                        c.Ids = new HashSet<long>(ids);
+                        break;
+                    case "policy_id":
+                        err = ReadLongArray(p.Value, where + ".policy_id", out var pids);
+                        c.PolicyIds = new HashSet<long>(pids);
+                        break;
+                    case "status":
+                        err = ReadStringArray(p.Value, where + ".status", out var st);
+                        c.Status = new HashSet<string>(st, StringComparer.OrdinalIgnoreCase);
+                        break;
+                    case "os":
+                        err = ReadStringArray(p.Value, where + ".os", out var os);
+                        c.Os = new HashSet<string>(os, StringComparer.OrdinalIgnoreCase);
+                        break;
+                    case "target_priority":
+                        err = ReadStringArray(p.Value, where + ".target_priority", out var tp);
+                        c.Priority = new HashSet<string>(tp, StringComparer.OrdinalIgnoreCase);
+                        break;
+                    default:
+                        err = null; // other v6 criteria are accepted and ignored
+                        break;
+                }
+                if (err != null)
+                {
+                    return err;
+                }
+            }
+            return null;
+        }
+
+        public bool Matches(Device d) =>
+            (Ids == null || Ids.Contains(d.DeviceId))
+            && (Status == null || Status.Contains(d.Status))
+            && (Os == null || Os.Contains(d.DeviceType))
+            && (PolicyIds == null || PolicyIds.Contains(d.PolicyId))
+            && (Priority == null || Priority.Contains(d.TargetPriorityType));
+    }
+
+    private static bool DistroMatches(Device d, string key) => key switch
+    {
+        "WINDOWS" => d.DeviceType == "WINDOWS",
+        "MAC" => d.DeviceType == "MAC",
+        "LINUX" => d.DeviceType == "LINUX",
+        _ => d.DeviceType == "LINUX" && d.OsFamily == key,
+    };
+
+    private static Task DeviceActions(HttpContext ctx, EmulatorState s)
+    {
+        string? err = ParseJson(Body(ctx), out var root);
+        if (err != null)
+        {
+            return BadArg(ctx, err);
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return BadArg(ctx, "The request body must be a JSON object {\"action_type\": ..., \"device_id\": [...], \"options\": {...}}");
+        }
+        if (!root.TryGetProperty("action_type", out var at) || at.ValueKind != JsonValueKind.String)
+        {
+            return BadArg(ctx, "action_type is required; allowed values: " + Allowed(Lists.DeviceActionTypes));
+        }
+        string action = at.GetString()!;
+        if (!Lists.Contains(Lists.DeviceActionTypes, action))
+        {
+            return BadArg(ctx, "action_type '" + action + "' is not valid; allowed values: " + Allowed(Lists.DeviceActionTypes));
+        }
+        List<long>? ids = null;
+        DeviceCriteria? criteria = null, exclusions = null;
+        string? query = null;
+        if (root.TryGetProperty("device_id", out var did) && did.ValueKind != JsonValueKind.Null)
+        {
+            err = ReadLongArray(did, "device_id", out ids);
+            if (err != null)
+            {
+                return BadArg(ctx, err);
+            }
+        }
+        else if (root.TryGetProperty("search", out var search) && search.ValueKind != JsonValueKind.Null)
+        {
+            if (search.ValueKind != JsonValueKind.Object)
+            {
+                return BadArg(ctx, "search must be an object {\"criteria\": {...}, \"exclusions\": {...}, \"query\": \"...\"}");
+            }
+            search.TryGetProperty("criteria", out var crit);
+            err = DeviceCriteria.Parse(crit, "search.criteria", out criteria);
+            if (err != null)
+            {
+                return BadArg(ctx, err);
+            }
+            search.TryGetProperty("exclusions", out var excl);
+            err = DeviceCriteria.Parse(excl, "search.exclusions", out exclusions);
+            if (err != null)
+            {
+                return BadArg(ctx, err);
+            }
+            if (search.TryGetProperty("query", out var qel) && qel.ValueKind != JsonValueKind.Null)
+            {
+                if (qel.ValueKind != JsonValueKind.String)
+                {
+                    return BadArg(ctx, "search.query must be a string");
+                }
+                query = qel.GetString();
+            }
+        }
+        else
+        {
+            return BadArg(ctx, "device_id (an array of device ids) or search is required");
+        }
+
+        root.TryGetProperty("options", out var options);
+        string? toggle = null;
+        long policyId = 0;
+        var versions = new Dictionary<string, string>(StringComparer.Ordinal);
+        switch (action)
+        {
+            case "BACKGROUND_SCAN":
+            case "BYPASS":
+            case "QUARANTINE":
+                if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("toggle", out var tg))
+                {
+                    return BadArg(ctx, "options.toggle is required for " + action + " (ON or OFF)");
+                }
+                toggle = tg.ValueKind == JsonValueKind.String ? tg.GetString() : null;
+                if (toggle != "ON" && toggle != "OFF")
+                {
+                    return BadArg(ctx, "options.toggle: " + tg.GetRawText() + " is not valid; allowed values: ON, OFF");
+                }
+                break;
+            case "UPDATE_POLICY":
+                if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("policy_id", out var pid))
+                {
+                    return BadArg(ctx, "options.policy_id is required for UPDATE_POLICY");
+                }
+                if (pid.ValueKind != JsonValueKind.Number || !pid.TryGetInt64(out policyId))
+                {
+                    return BadArg(ctx, "options.policy_id must be an integer (got " + pid.GetRawText() + ")");
+                }
+                break;
+            case "UPDATE_SENSOR_VERSION":
+                if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("sensor_version", out var sv))
+                {
+                    return BadArg(ctx, "options.sensor_version is required for UPDATE_SENSOR_VERSION, e.g. {\"WINDOWS\": \"3.9.1.2451\"}");
+                }
+                if (sv.ValueKind != JsonValueKind.Object)
+                {
+                    return BadArg(ctx, "options.sensor_version must be an object of OS to version string, e.g. {\"RHEL\": \"2.3.4.5\"}");
+                }
+                foreach (var p in sv.EnumerateObject())
+                {
+                    if (!Lists.Contains(Lists.SensorOsKeys, p.Name))
+                    {
+                        return BadArg(ctx, "options.sensor_version: '" + p.Name + "' is not a valid OS; allowed values: " + Allowed(Lists.SensorOsKeys));
+                    }
+                    if (p.Value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(p.Value.GetString()))
+                    {
+                        return BadArg(ctx, "options.sensor_version." + p.Name + " must be a version string (got " + p.Value.GetRawText() + ")");
+                    }
+                    versions[p.Name] = p.Value.GetString()!;
+                }
+                if (versions.Count == 0)
+                {
+                    return BadArg(ctx, "options.sensor_version must name at least one OS");
+                }
+                break;
+        }
+
+        lock (s.Lock)
+        {
+            Policy? policy = null;
+            if (action == "UPDATE_POLICY" && !s.Policies.TryGetValue(policyId, out policy))
+            {
+                return BadArg(ctx, "options.policy_id " + policyId.ToString(CultureInfo.InvariantCulture) + " is not a known policy");
+            }
+            var targets = new List<Device>();
+            if (ids != null)
+            {
+                var seen = new HashSet<long>();
+                foreach (long id in ids)
+                {
+                    if (seen.Add(id) && s.DeviceById.TryGetValue(id, out var d))
+                    {
+                        targets.Add(d);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var d in s.Devices)
+                {
+                    if (!criteria!.Matches(d))
+                    {
+                        continue;
+                    }
+                    if (!exclusions!.IsEmpty && exclusions.Matches(d))
+                    {
+                        continue;
+                    }
+                    if (!string.IsNullOrEmpty(query)
+                        && !d.Name.Contains(query, StringComparison.OrdinalIgnoreCase)
+                        && !d.Email.Contains(query, StringComparison.OrdinalIgnoreCase)
+                        && d.InternalIp != query && d.ExternalIp != query)
+                    {
+                        continue;
+                    }
+                    targets.Add(d);
+                }
+            }
+            long now = EmulatorState.NowMs;
+            int changed = 0;
+            foreach (var d in targets)
+            {
+                if (action == "DELETE_SENSOR")
+                {
+                    s.RemoveDevice(d.DeviceId);
+                    changed++;
+                    continue;
+                }
+                var c = d.Clone();
+                switch (action)
+                {
+                    case "QUARANTINE":
+                        c.Quarantined = toggle == "ON";
+                        if (c.Status != "UNINSTALLED" && c.Status != "DEREGISTERED")
+                        {
+                            c.Status = c.Quarantined ? "QUARANTINE" : (d.Status == "QUARANTINE" ? "ACTIVE" : d.Status);
+                        }
+                        break;
+                    case "BYPASS":
+                        if (c.Status != "UNINSTALLED" && c.Status != "DEREGISTERED")
+                        {
+                            c.Status = toggle == "ON" ? "BYPASS" : (c.Quarantined ? "QUARANTINE" : (d.Status == "BYPASS" ? "ACTIVE" : d.Status));
+                        }
+                        if (c.DeviceType == "WINDOWS")
+                        {
+                            c.AvStatus = toggle == "ON" ? new[] { "AV_BYPASS" } : new[] { "AV_ACTIVE", "ONDEMAND_SCAN_DISABLED" };
+                        }
+                        break;
+                    case "BACKGROUND_SCAN":
+                        c.ScanStatus = toggle == "ON" ? "IN_PROGRESS" : "STOPPED";
+                        c.ScanLastActionTime = now;
+                        break;
+                    case "UPDATE_POLICY":
+                        c.PolicyId = policy!.Id;
+                        c.PolicyName = policy.Name;
+                        c.LastDevicePolicyChangedTime = now;
+                        c.LastDevicePolicyRequestedTime = now;
+                        c.LastPolicyUpdatedTime = now;
+                        break;
+                    case "UPDATE_SENSOR_VERSION":
+                        string? version = null;
+                        foreach (var kv in versions)
+                        {
+                            if (DistroMatches(d, kv.Key) && (version == null || kv.Key != "LINUX"))
+                            {
+                                version = kv.Value;
+                            }
+                        }
+                        if (version == null)
+                        {
+                            continue;
+                        }
+                        c.SensorVersion = version;
+                        c.SensorOutOfDate = false;
+                        break;
+                    case "UNINSTALL_SENSOR":
+                        c.Status = "UNINSTALLED";
+                        c.UninstalledTime = now;
+                        c.Quarantined = false;
+                        break;
+                }
+                s.ReplaceDevice(c);
+                changed++;
+            }
+            s.AddAudit("Device action " + action + (toggle != null ? " " + toggle : "") + " applied to " + changed.ToString(CultureInfo.InvariantCulture) + " device(s)");
+        }
+        ctx.Response.StatusCode = 204;
+        return Task.CompletedTask;
+    }
+
+    // ------------------------------------------------------------------ threat workflow / alerts
+
+    private static Task ThreatWorkflow(HttpContext ctx, EmulatorState s)
+    {
+        string? err = ParseJson(Body(ctx), out var root);
+        if (err != null)
+        {
+            return BadArg(ctx, err);
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return BadArg(ctx, "The request body must be a JSON object {\"threat_id\": [...], \"state\": \"OPEN\"|\"DISMISSED\"}");
+        }
+        if (!root.TryGetProperty("threat_id", out var tids))
+        {
+            return BadArg(ctx, "threat_id (an array of threat id strings) is required");
+        }
+        err = ReadStringArray(tids, "threat_id", out var threatIds);
+        if (err != null)
+        {
+            return BadArg(ctx, err);
+        }
+        if (threatIds.Count == 0)
+        {
+            return BadArg(ctx, "threat_id must not be empty");
+        }
+        if (!root.TryGetProperty("state", out var st) || st.ValueKind != JsonValueKind.String || (st.GetString() != "OPEN" && st.GetString() != "DISMISSED"))
+        {
+            return BadArg(ctx, "state is required; allowed values: OPEN, DISMISSED" + (st.ValueKind == JsonValueKind.Undefined ? "" : " (got " + st.GetRawText() + ")"));
+        }
+        string? remediation = null, comment = null;
+        if (root.TryGetProperty("remediation_state", out var rem) && rem.ValueKind != JsonValueKind.Null)
+        {
+            if (rem.ValueKind != JsonValueKind.String)
+            {
+                return BadArg(ctx, "remediation_state must be a string");
+            }
+            remediation = rem.GetString();
+        }
+        if (root.TryGetProperty("comment", out var cm) && cm.ValueKind != JsonValueKind.Null)
+        {
+            if (cm.ValueKind != JsonValueKind.String)
+            {
+                return BadArg(ctx, "comment must be a string");
+            }
+            comment = cm.GetString();
+        }
+        string id;
+        lock (s.Lock)
+        {
+            s.WorkflowSeq++;
+            id = s.WorkflowSeq.ToString("X4", CultureInfo.InvariantCulture) + new Rng(s.Seed ^ s.WorkflowSeq, "workflow").Hex(8, true);
+            s.Workflows[id] = new WorkflowRequest
+            {
+                Id = id,
+                ThreatIds = threatIds.ToArray(),
+                State = st.GetString()!,
+                Remediation = remediation,
+                Comment = comment,
+                ChangedBy = Key(ctx)?.Id ?? "api",
+                Created = DateTimeOffset.UtcNow,
+                LastUpdateTime = EmulatorState.NowMs,
+            };
+            s.AddAudit("Threat workflow " + st.GetString() + " requested for " + threatIds.Count.ToString(CultureInfo.InvariantCulture) + " threat(s)");
+        }
+        return JsonOut.Send(ctx, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("request_id", id);
+            w.WriteEndObject();
+        });
+    }
+
+    private static Task WorkflowStatus(HttpContext ctx, EmulatorState s)
+    {
+        string id = RouteString(ctx, "request_id");
+        byte[]? body = null;
+        lock (s.Lock)
+        {
+            if (s.Workflows.TryGetValue(id, out var r))
+            {
+                string status = s.WorkflowStatus(r, DateTimeOffset.UtcNow);
+                int hits = status == "QUEUED" ? 0 : r.Applied ? r.Hits : s.CountAlertsForThreats(r.ThreatIds);
+                int success = status == "FINISHED" ? hits : 0;
+                body = JsonOut.Build(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteStartArray("errors");
+                    w.WriteEndArray();
+                    w.WriteStartArray("failed_ids");
+                    w.WriteEndArray();
+                    w.WriteString("id", r.Id);
+                    w.WriteNumber("num_hits", hits);
+                    w.WriteNumber("num_success", success);
+                    w.WriteString("status", status);
+                    w.WriteStartObject("workflow");
+                    w.WriteString("state", r.State);
+                    JsonOut.StringOrNull(w, "remediation", r.Remediation);
+                    JsonOut.StringOrNull(w, "comment", r.Comment);
+                    w.WriteString("changed_by", r.ChangedBy);
+                    w.WriteString("last_update_time", JsonOut.Iso(r.LastUpdateTime));
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                });
+            }
+        }
+        return body == null
+            ? JsonOut.V6Error(ctx, 404, "NOT_FOUND", "Workflow request '" + id + "' not found")
+            : JsonOut.Send(ctx, 200, body);
+    }
+
+    private static Task GetAlert(HttpContext ctx, EmulatorState s)
+    {
+        string id = RouteString(ctx, "id");
+        string org = s.Options.OrgKey;
+        byte[]? body = null;
+        lock (s.Lock)
+        {
+            s.ApplyDueWorkflows();
+            foreach (var a in s.Alerts)
+            {
+                if (string.Equals(a.Id, id, StringComparison.OrdinalIgnoreCase) || string.Equals(a.LegacyAlertId, id, StringComparison.OrdinalIgnoreCase))
+                {
+                    body = JsonOut.Build(w => JsonOut.WriteAlert(w, a, org));
+                    break;
+                }
+            }
+        }
+        return body == null
+            ? JsonOut.V6Error(ctx, 404, "NOT_FOUND", "Alert '" + id + "' not found")
+            : JsonOut.Send(ctx, 200, body);
+    }
+
+    private static Task SearchAlerts(HttpContext ctx, EmulatorState s)
+    {
+        var bodyBytes = Body(ctx);
+        JsonElement root = default;
+        if (bodyBytes.Length > 0)
+        {
+            string? perr = ParseJson(bodyBytes, out root);
+            if (perr != null)
+            {
+                return BadArg(ctx, perr);
+            }
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return BadArg(ctx, "The request body must be a JSON object {\"criteria\": {...}, \"rows\": n, \"start\": n}");
+            }
+        }
+        HashSet<string>? threatIds = null, alertIds = null, states = null, categories = null;
+        HashSet<long>? deviceIds = null;
+        int rows = 20, start = 1;
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            if (root.TryGetProperty("criteria", out var crit) && crit.ValueKind != JsonValueKind.Null)
+            {
+                if (crit.ValueKind != JsonValueKind.Object)
+                {
+                    return BadArg(ctx, "criteria must be an object");
+                }
+                foreach (var p in crit.EnumerateObject())
+                {
+                    string? err = null;
+                    switch (p.Name)
+                    {
+                        case "threat_id":
+                            err = ReadStringArray(p.Value, "criteria.threat_id", out var t);
+                            threatIds = new HashSet<string>(t, StringComparer.OrdinalIgnoreCase);
+                            break;
+                        case "id":
+                            err = ReadStringArray(p.Value, "criteria.id", out var i);
+                            alertIds = new HashSet<string>(i, StringComparer.OrdinalIgnoreCase);
+                            break;
+                        case "workflow":
+                            err = ReadStringArray(p.Value, "criteria.workflow", out var w);
+                            states = new HashSet<string>(w, StringComparer.OrdinalIgnoreCase);
+                            break;
+                        case "category":
+                            err = ReadStringArray(p.Value, "criteria.category", out var c);
+                            categories = new HashSet<string>(c, StringComparer.OrdinalIgnoreCase);
+                            break;
+                        case "device_id":
+                            err = ReadLongArray(p.Value, "criteria.device_id", out var d);
+                            deviceIds = new HashSet<long>(d);
+                            break;
+                    }
+                    if (err != null)
+                    {
+                        return BadArg(ctx, err);
+                    }
+                }
+            }
+            if (root.TryGetProperty("rows", out var r) && r.ValueKind != JsonValueKind.Null)
+            {
+                if (r.ValueKind != JsonValueKind.Number || !r.TryGetInt32(out rows) || rows < 0)
+                {
+                    return BadArg(ctx, "rows must be a non-negative integer");
+                }
+                rows = Math.Min(rows, 10_000);
+            }
+            if (root.TryGetProperty("start", out var st) && st.ValueKind != JsonValueKind.Null)
+            {
+                if (st.ValueKind != JsonValueKind.Number || !st.TryGetInt32(out start) || start < 0)
+                {
+                    return BadArg(ctx, "start must be a non-negative integer");
+                }
+                start = Math.Max(1, start);
+            }
+        }
+        string org = s.Options.OrgKey;
+        byte[] body;
+        lock (s.Lock)
+        {
+            s.ApplyDueWorkflows();
+            var matches = s.Alerts.Where(a =>
+                (threatIds == null || threatIds.Contains(a.ThreatId))
+                && (alertIds == null || alertIds.Contains(a.Id))
+                && (states == null || states.Contains(a.WorkflowState))
+                && (categories == null || categories.Contains(a.Category))
+                && (deviceIds == null || deviceIds.Contains(a.DeviceId))).ToList();
+            var page = matches.Skip(start - 1).Take(rows).ToList();
+            body = JsonOut.Build(w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("results");
+                foreach (var a in page)
+                {
+                    JsonOut.WriteAlert(w, a, org);
+                }
+                w.WriteEndArray();
+                w.WriteNumber("num_found", matches.Count);
+                w.WriteNumber("num_available", matches.Count);
+                w.WriteEndObject();
+            });
+        }
+        return JsonOut.Send(ctx, 200, body);
+    }
+
+    private static Task Suggestions(HttpContext ctx, EmulatorState s)
+    {
+        string q = (Last(ctx.Request.Query, "suggest.q") ?? "").Trim();
+        var terms = Seeder.SuggestionTerms
+            .Where(t => q.Length == 0 || t.Term.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(t => t.Term.StartsWith(q, StringComparison.OrdinalIgnoreCase))
+            .ThenByDescending(t => t.Weight)
+            .ToList();
+        _ = s;
+        return JsonOut.Send(ctx, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("suggestions");
+            foreach (var t in terms)
+            {
+                w.WriteStartObject();
+                w.WriteString("term", t.Term);
+                w.WriteNumber("weight", t.Weight);
+                w.WriteStartArray("required_skus_all");
+                w.WriteEndArray();
+                w.WriteStartArray("required_skus_some");
+                w.WriteStringValue("defense");
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+}
