@@ -52,7 +52,7 @@ $sw.Stop()
 # The baseline: a bare C# reader that fetches the same 5,000-row pages and only parses the JSON.
 $readerScenario = @'
 param($ModulePath, $Uri, $Token, $OrgKey, $First)
-Add-Type -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib -TypeDefinition @"
+Add-Type -IgnoreWarnings -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib, System.Collections, System.Linq -TypeDefinition @"
 using System;
 using System.IO;
 using System.Net.Http;
