@@ -49,7 +49,7 @@ $sw.Stop()
 [pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
 '@
 
-# The baseline: a bare C# reader that fetches the same 5,000-row pages and only parses the JSON.
+# The baseline: a bare C# reader that fetches the same 5,000-row pages and only parses the JSON (reads every token).
 $readerScenario = @'
 param($ModulePath, $Uri, $Token, $OrgKey, $First)
 Add-Type -IgnoreWarnings -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib, System.Collections, System.Linq -TypeDefinition @"
@@ -57,7 +57,6 @@ using System;
 using System.IO;
 using System.Net.Http;
 using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
 public static class BareReader {
     public static int Run(string uri, string token) {
         using (var http = new HttpClient()) {
@@ -66,9 +65,16 @@ public static class BareReader {
             while (start <= total) {
                 using (var stream = http.GetStreamAsync(uri + "/integrationServices/v3/device?rows=5000&start=" + start).GetAwaiter().GetResult())
                 using (var reader = new JsonTextReader(new StreamReader(stream))) {
-                    var page = JObject.Load(reader);
-                    total = (int)page["totalResults"];
-                    int n = ((JArray)page["results"]).Count;
+                    // Only parse: read every token, count the objects of "results", note totalResults.
+                    int n = 0; bool inResults = false;
+                    while (reader.Read()) {
+                        if (reader.Depth == 1 && reader.TokenType == JsonToken.PropertyName) {
+                            string name = (string)reader.Value;
+                            if (name == "totalResults") { total = reader.ReadAsInt32() ?? 0; }
+                            inResults = name == "results";
+                        }
+                        else if (inResults && reader.Depth == 2 && reader.TokenType == JsonToken.StartObject) n++;
+                    }
                     if (n == 0) break;
                     count += n; start += n;
                 }

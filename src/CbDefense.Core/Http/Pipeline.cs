@@ -142,7 +142,11 @@ namespace CbDefense.Http
                     try
                     {
                         using (cancellationToken.Register(r => ((HttpResponseMessage)r!).Dispose(), response))
-                            await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+                        {
+                            var original = response.Content;
+                            response.Content = await PooledBufferContent.LoadAsync(original, cancellationToken).ConfigureAwait(false);
+                            original.Dispose();
+                        }
                     }
                     catch (Exception)
                     {
