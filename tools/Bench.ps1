@@ -49,7 +49,7 @@ $sw.Stop()
 [pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
 '@
 
-# The baseline: a bare C# reader that fetches the same 5,000-row pages and only parses the JSON (reads every token).
+# The baseline: a bare C# reader that fetches the same 1,000-row pages as the module and only parses the JSON (reads every token).
 $readerScenario = @'
 param($ModulePath, $Uri, $Token, $OrgKey, $First)
 Add-Type -IgnoreWarnings -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib, System.Collections, System.Linq -TypeDefinition @"
@@ -63,7 +63,7 @@ public static class BareReader {
             http.DefaultRequestHeaders.Add("X-Auth-Token", token);
             int start = 1, total = int.MaxValue, count = 0;
             while (start <= total) {
-                using (var stream = http.GetStreamAsync(uri + "/integrationServices/v3/device?rows=5000&start=" + start).GetAwaiter().GetResult())
+                using (var stream = http.GetStreamAsync(uri + "/integrationServices/v3/device?rows=1000&start=" + start).GetAwaiter().GetResult())
                 using (var reader = new JsonTextReader(new StreamReader(stream))) {
                     // Only parse: read every token, count the objects of "results", note totalResults.
                     int n = 0; bool inResults = false;

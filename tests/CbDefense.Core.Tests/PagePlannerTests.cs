@@ -26,7 +26,7 @@ namespace CbDefense.Core.Tests
         public void AllRowsSmallFirstPageThenFullPages()
         {
             var rows = new List<long>();
-            var reqs = Run(new PagePlanner(), 12000, consumedRows: rows);
+            var reqs = Run(new PagePlanner(pageSize: 5000), 12000, consumedRows: rows);
             Assert.Equal(new[] { new PageRequest(1, 100), new PageRequest(101, 5000), new PageRequest(5101, 5000), new PageRequest(10101, 1900) }, reqs);
             Assert.Equal(12000, rows.Count);
             for (int i = 0; i < rows.Count; i++) Assert.Equal(i, rows[i]);

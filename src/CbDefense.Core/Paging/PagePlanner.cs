@@ -21,7 +21,14 @@ namespace CbDefense
     /// </summary>
     public sealed class PagePlanner
     {
-        public const int DefaultPageSize = 5000;
+        /// <summary>
+        /// Rows per request after the first page. Measured (build.ps1 Bench): 1,000-row pages enumerate as fast as
+        /// 5,000-row pages and keep peak memory flat from 10,000 to 100,000 devices, because a page's objects die young;
+        /// larger pages mean fewer requests against a rate-limited key. Callers may choose up to <see cref="MaximumDevicePageSize"/>.
+        /// </summary>
+        public const int DefaultPageSize = 1000;
+        /// <summary>The v3 device route's cap on rows per request.</summary>
+        public const int MaximumDevicePageSize = 5000;
         public const int DefaultFirstPageSize = 100;
 
         private readonly long _skip;

@@ -43,7 +43,7 @@ namespace CbDefense.Commands
         public string[]? Filter { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1, PagePlanner.DefaultPageSize)]
+        [ValidateRange(1, PagePlanner.MaximumDevicePageSize)]
         public int PageSize { get; set; } = PagePlanner.DefaultPageSize;
 
         protected override void ProcessRecord()

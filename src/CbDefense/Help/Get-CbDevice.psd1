@@ -2,8 +2,8 @@
     Synopsis    = 'Gets Carbon Black Defense devices (endpoints with a sensor).'
     Description = @'
 Get-CbDevice lists the devices of the org, page by page, writing each device as soon as its page arrives: the
-first page is small so the first object comes quickly, later pages are large (-PageSize, up to the server's
-5,000-row cap). Because it streams, "Get-CbDevice | Select-Object -First 1" sends exactly one request, and
+first page is small (100 rows) so the first object comes quickly, later pages are larger (-PageSize, 1,000 by
+default, up to the server's 5,000-row cap). Because it streams, "Get-CbDevice | Select-Object -First 1" sends exactly one request, and
 100,000 devices are enumerated in constant memory. A progress bar shows how far a long listing has come.
 
 The filters -HostName, -HostNameExact, -OwnerName, -OwnerNameExact and -IpAddress are sent to the server as the
@@ -30,7 +30,7 @@ are reported on the verbose stream.
         OwnerNameExact = 'Devices whose owner is exactly this (usually an email address).'
         IpAddress      = 'Devices with this internal or external IP address.'
         Filter         = 'Other filters as key:value clauses (split at the first colon), sent as query parameters and combined with AND. The same key twice keeps the last value.'
-        PageSize       = 'Rows per request after the first page (1 to 5,000; default 5,000).'
+        PageSize       = 'Rows per request after the first page (1 to 5,000; default 1,000). Larger pages send fewer requests (useful against a tight rate limit) at the cost of memory.'
         Session        = 'The session to use; defaults to the default session. Device objects from the pipeline bring their own.'
         First          = 'Gets only this many devices.'
         Skip           = 'Skips this many devices first.'
