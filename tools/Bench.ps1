@@ -4,7 +4,9 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [string] $Configuration = 'Release',
-    [int] $Devices = 100000
+    [int] $Devices = 100000,
+    # Runs of each fast scenario; the median is reported (the machine is shared and noisy).
+    [int] $Repeat = 3
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -12,6 +14,13 @@ $ProgressPreference = 'SilentlyContinue'
 Import-Module (Join-Path $PSScriptRoot 'CbEmulator.psm1') -Force
 
 $pwsh = Join-Path $PSHOME 'pwsh.dll'
+
+function Invoke-Median([string] $Name, [string] $Script, $Emulator, [hashtable] $Arguments, [int] $Times) {
+    $runs = @(1..$Times | ForEach-Object { Invoke-Scenario $Name $Script $Emulator $Arguments })
+    $sorted = @($runs | Sort-Object Seconds)
+    $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    $median | Add-Member -NotePropertyName Runs -NotePropertyValue $Times -PassThru
+}
 
 function Invoke-Scenario([string] $Name, [string] $Script, $Emulator, [hashtable] $Arguments) {
     $before = (Invoke-CbEmulatorAdmin -Emulator $Emulator -Path stats).totalRequests
@@ -120,10 +129,10 @@ try {
 
     $tenK = $common.Clone(); $tenK.First = 10000
     $rows = @(
-        Invoke-Scenario 'Bare C# reader (baseline)' $readerScenario $emulator $common
-        Invoke-Scenario 'Get-CbDevice | Measure-Object' $moduleScenario $emulator $common
-        Invoke-Scenario 'Get-CbDevice -First 10000' $moduleScenario $emulator $tenK
-        Invoke-Scenario 'Invoke-RestMethod loop' $irmScenario $emulator $common
+        Invoke-Median 'Bare C# reader (baseline)' $readerScenario $emulator $common $Repeat
+        Invoke-Median 'Get-CbDevice | Measure-Object' $moduleScenario $emulator $common $Repeat
+        Invoke-Median 'Get-CbDevice -First 10000' $moduleScenario $emulator $tenK $Repeat
+        Invoke-Median 'Invoke-RestMethod loop' $irmScenario $emulator $common 1
     )
     $rows | Format-Table -AutoSize | Out-Host
     $reader = $rows[0]; $module = $rows[1]; $small = $rows[2]; $irm = $rows[3]

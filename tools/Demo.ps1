@@ -29,7 +29,7 @@ try {
     Show-Step 'The first devices' 'Get-CbDevice -First 8'
     Get-CbDevice -First 8 | Format-Table | Out-Host
 
-    Show-Step 'A filtered query: Windows web servers' "Get-CbDevice -HostName 'web*' | Select-Object -First 5 Name, DeviceId, OsVersion, LastInternalIpAddress"
+    Show-Step 'A filtered query: host names starting with web' "Get-CbDevice -HostName 'web*' | Select-Object -First 5 Name, DeviceId, OsVersion, LastInternalIpAddress"
     Get-CbDevice -HostName 'web*' | Select-Object -First 5 Name, DeviceId, OsVersion, LastInternalIpAddress | Format-Table | Out-Host
 
     Show-Step 'How many devices, by status' 'Get-CbDevice | Group-Object Status -NoElement | Sort-Object Count -Descending'
