@@ -16,6 +16,13 @@
         'Get-CbDefenseSession'
         'Get-CbDevice'
         'Invoke-CbApi'
+        'Remove-CbDevice'
+        'Set-CbDeviceBackgroundScan'
+        'Set-CbDeviceBypass'
+        'Set-CbDevicePolicy'
+        'Set-CbDeviceQuarantine'
+        'Uninstall-CbDeviceSensor'
+        'Update-CbDeviceSensor'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

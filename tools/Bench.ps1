@@ -1,4 +1,5 @@
-# The Bench task: enumeration of 100,000 devices from the emulator, three ways, in one run; prints ratios.
+# The Bench task: enumeration of 100,000 devices from the emulator, three ways, and a bulk device action
+# (quarantine 10,000 devices) against one request per device, in one run; prints ratios.
 # Each scenario runs in its own pwsh process so its peak memory is its own; time is measured inside the
 # process around the enumeration only. Benchmarks report; no test asserts a wall-clock time.
 param(
@@ -118,6 +119,70 @@ $sw.Stop()
 [pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
 '@
 
+# Bulk device actions: the requests the scenario sent (all, and device_actions POSTs) and its time.
+function Invoke-ActionScenario([string] $Name, [string] $Script, $Emulator, [hashtable] $Arguments) {
+    $route = 'POST /appservices/v6/orgs/{org_key}/device_actions'
+    $before = Invoke-CbEmulatorAdmin -Emulator $Emulator -Path stats
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) "cbbench-$([guid]::NewGuid().ToString('N')).ps1"
+    Set-Content -Path $file -Value $Script
+    try {
+        $argList = @($pwsh, '-NoProfile', '-NonInteractive', '-File', $file)
+        foreach ($k in $Arguments.Keys) { $argList += "-$k"; $argList += [string]$Arguments[$k] }
+        $out = & dotnet @argList
+        if ($LASTEXITCODE -ne 0) { throw "Scenario '$Name' failed: $out" }
+    }
+    finally { Remove-Item $file -ErrorAction SilentlyContinue }
+    $result = ($out | Select-Object -Last 1) | ConvertFrom-Json
+    $after = Invoke-CbEmulatorAdmin -Emulator $Emulator -Path stats
+    $actions = { param($stats) $v = $stats.routes.PSObject.Properties[$route]; if ($v) { [long]$v.Value } else { 0L } }
+    [pscustomobject]@{
+        Scenario       = $Name
+        Devices        = [int]$result.Count
+        Seconds        = [math]::Round([double]$result.Seconds, 2)
+        DevicesPerSec  = [math]::Round([double]$result.Count / [double]$result.Seconds)
+        Requests       = $after.totalRequests - $before.totalRequests
+        ActionRequests = (& $actions $after) - (& $actions $before)
+    }
+}
+
+# Quarantine N devices piped from Get-CbDevice: batches of 1,000 ids per request (the default -BatchSize).
+$quarantineScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $ModulePath
+$secret, $id = $Token -split '/', 2
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey
+$sw = [Diagnostics.Stopwatch]::StartNew()
+Get-CbDevice -First $First | Set-CbDeviceQuarantine -Enabled $true -Force -ErrorVariable failed
+$sw.Stop()
+if ($failed.Count) { throw "$($failed.Count) errors" }
+[pscustomobject]@{ Count = [int]$First; Seconds = $sw.Elapsed.TotalSeconds } | ConvertTo-Json -Compress
+'@
+
+# The baseline: the same devices listed with Invoke-RestMethod, then one device_actions POST per device
+# (every one of the N devices, not a sample), releasing them again.
+$perDeviceScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+$ProgressPreference = 'SilentlyContinue'
+$headers = @{ 'X-Auth-Token' = $Token }
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$ids = [System.Collections.Generic.List[long]]::new()
+$start = 1
+while ($ids.Count -lt [int]$First) {
+    $rows = [math]::Min(5000, [int]$First - $ids.Count)
+    $page = Invoke-RestMethod -Uri "$Uri/integrationServices/v3/device?rows=$rows&start=$start" -Headers $headers
+    if (@($page.results).Count -eq 0) { break }
+    foreach ($d in $page.results) { $ids.Add([long]$d.deviceId) }
+    $start += @($page.results).Count
+}
+foreach ($id in $ids) {
+    $body = @{ action_type = 'QUARANTINE'; device_id = @($id); options = @{ toggle = 'OFF' } } | ConvertTo-Json -Compress
+    $null = Invoke-RestMethod -Method Post -Uri "$Uri/appservices/v6/orgs/$OrgKey/device_actions" -Headers $headers -Body $body -ContentType 'application/json'
+}
+$sw.Stop()
+[pscustomobject]@{ Count = $ids.Count; Seconds = $sw.Elapsed.TotalSeconds } | ConvertTo-Json -Compress
+'@
+
 $emulator = $null
 try {
     Write-Host "Starting the emulator with $Devices devices..."
@@ -142,6 +207,19 @@ try {
         'module peak memory 100k / 10k (target <= 1.3)'          = [math]::Round($module.PeakMemoryMB / $small.PeakMemoryMB, 2)
     }
     [pscustomobject]$ratios | Format-List | Out-Host
+
+    Write-Host 'Bulk action: quarantine 10,000 devices piped from Get-CbDevice, against one request per device...'
+    $actionArgs = $common.Clone(); $actionArgs.First = [math]::Min(10000, $Devices)
+    $actionRows = @(
+        Invoke-ActionScenario 'Get-CbDevice | Set-CbDeviceQuarantine' $quarantineScenario $emulator $actionArgs
+        Invoke-ActionScenario 'IRM, one POST per device (baseline)' $perDeviceScenario $emulator $actionArgs
+    )
+    $actionRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests, ActionRequests | Out-Host
+    $bulk = $actionRows[0]; $single = $actionRows[1]
+    [pscustomobject][ordered]@{
+        'per-device action requests / module action requests'  = [math]::Round($single.ActionRequests / [math]::Max(1, $bulk.ActionRequests), 1)
+        'per-device time / module time (target > 1)'          = [math]::Round($single.Seconds / $bulk.Seconds, 2)
+    } | Format-List | Out-Host
 }
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }

@@ -38,6 +38,20 @@ try {
     Show-Step 'Count without fetching everything' 'Get-CbDevice -First 1 -IncludeTotalCount'
     Get-CbDevice -First 1 -IncludeTotalCount | Out-Host
 
+    $victim = Get-CbDevice -First 1
+    $id = $victim.DeviceId
+    Show-Step 'A device action: quarantine one device, first with -WhatIf (nothing is sent)' "Get-CbDevice -Id $id | Set-CbDeviceQuarantine -Enabled `$true -WhatIf"
+    Get-CbDevice -Id $id | Set-CbDeviceQuarantine -Enabled $true -WhatIf
+    Get-CbDevice -Id $id | Format-Table Name, DeviceId, Status, Quarantined | Out-Host
+
+    Show-Step 'Then for real (one POST to device_actions per batch of 1,000 ids), and its effect' "Get-CbDevice -Id $id | Set-CbDeviceQuarantine -Enabled `$true -Confirm:`$false; Get-CbDevice -Id $id"
+    Get-CbDevice -Id $id | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false
+    Get-CbDevice -Id $id | Format-Table Name, DeviceId, Status, Quarantined | Out-Host
+
+    Show-Step 'Release it again' "Set-CbDeviceQuarantine -DeviceId $id -Enabled `$false -Confirm:`$false; Get-CbDevice -Id $id"
+    Set-CbDeviceQuarantine -DeviceId $id -Enabled $false -Confirm:$false
+    Get-CbDevice -Id $id | Format-Table Name, DeviceId, Status, Quarantined | Out-Host
+
     Show-Step 'Raw access to any route' "Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel"
     Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel | Format-Table | Out-Host
 

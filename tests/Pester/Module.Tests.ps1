@@ -26,7 +26,9 @@ Describe 'The built module' {
     }
 
     It 'exports the session and device cmdlets of the contract' {
-        foreach ($name in 'Connect-CbDefense', 'Disconnect-CbDefense', 'Get-CbDefenseSession', 'Get-CbDevice', 'Invoke-CbApi') {
+        foreach ($name in 'Connect-CbDefense', 'Disconnect-CbDefense', 'Get-CbDefenseSession', 'Get-CbDevice', 'Invoke-CbApi',
+                          'Set-CbDeviceQuarantine', 'Set-CbDeviceBypass', 'Set-CbDeviceBackgroundScan', 'Set-CbDevicePolicy',
+                          'Update-CbDeviceSensor', 'Uninstall-CbDeviceSensor', 'Remove-CbDevice') {
             Get-Command $name -Module CbDefense | Should -Not -BeNullOrEmpty
         }
     }

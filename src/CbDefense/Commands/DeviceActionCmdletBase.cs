@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CbDefense.Commands
+{
+    /// <summary>
+    /// Base of the device action cmdlets (v6 device_actions): gathers device ids from the pipeline per session,
+    /// sends them in batches of -BatchSize (one request and one confirmation per batch), writes one error per id of
+    /// a failed batch, and with -PassThru re-reads the devices after the action.
+    /// </summary>
+    public abstract class DeviceActionCmdletBase : CbSessionCmdlet
+    {
+        /// <summary>Ids per request unless -BatchSize says otherwise.</summary>
+        public const int DefaultBatchSize = 1000;
+        /// <summary>The largest -BatchSize accepted.</summary>
+        public const int MaximumBatchSize = 10000;
+        private const int NamesShown = 10;
+        private const int ReadBackConcurrency = 8;
+        private const int ProgressId = 0x0CBDA;
+
+        private readonly List<Pending> _pending = new List<Pending>();
+        private long _sent;
+        private int _requests;
+        private bool _progressShown;
+
+        /// <summary>The devices to act on. Binds ids by value and Device objects by property name (DeviceId, alias Id).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        public long[] DeviceId { get; set; } = Array.Empty<long>();
+
+        /// <summary>The host name of a piped Device (its Name), used only to name it in confirmations.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        [Alias("Name")]
+        public string? DeviceName { get; set; }
+
+        /// <summary>Device ids per request.</summary>
+        [Parameter]
+        [ValidateRange(1, MaximumBatchSize)]
+        public int BatchSize { get; set; } = DefaultBatchSize;
+
+        /// <summary>Skips the confirmation prompt (never -WhatIf).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>True when the cmdlet should write the devices after the action (the derived -PassThru).</summary>
+        protected virtual bool PassThruRequested => false;
+
+        /// <summary>The action for these ids on this session (options validated before any request).</summary>
+        protected abstract DeviceActionRequest CreateRequest(Session session, IReadOnlyList<long> deviceIds);
+
+        /// <summary>Called once per session, before its first id is queued (e.g. to resolve a policy name).</summary>
+        protected virtual void PrepareSession(Session session) { }
+
+        /// <summary>Stable error id prefix of this cmdlet, e.g. "SetCbDeviceQuarantine".</summary>
+        protected abstract string ErrorIdPrefix { get; }
+
+        private sealed class Pending
+        {
+            public Pending(Session session) { Session = session; }
+            public readonly Session Session;
+            public readonly HashSet<long> Seen = new HashSet<long>();
+            public readonly List<long> Ids = new List<long>();
+            public readonly List<string?> Names = new List<string?>();
+        }
+
+        protected override void ProcessRecord()
+        {
+            var session = GetSession();
+            var pending = _pending.FirstOrDefault(p => ReferenceEquals(p.Session, session));
+            if (pending == null)
+            {
+                if (string.IsNullOrWhiteSpace(session.OrgKey))
+                {
+                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(CbClient.MissingOrgKeyMessage(session)),
+                                                          "NoOrgKey", ErrorCategory.InvalidOperation, session));
+                }
+                PrepareSession(session);
+                pending = new Pending(session);
+                _pending.Add(pending);
+            }
+            var ids = DeviceId ?? Array.Empty<long>();
+            string? name = ids.Length == 1 && !string.IsNullOrWhiteSpace(DeviceName) ? DeviceName : null;
+            foreach (long id in ids)
+            {
+                if (id < 1)
+                {
+                    WriteError(new ErrorRecord(
+                        new ArgumentException("Device ids are positive numbers; " + id.ToString(CultureInfo.InvariantCulture) + " was not sent."),
+                        "InvalidDeviceId", ErrorCategory.InvalidArgument, id));
+                    continue;
+                }
+                if (!pending.Seen.Add(id)) continue; // the same device twice is acted on once
+                pending.Ids.Add(id);
+                pending.Names.Add(name);
+                if (pending.Ids.Count >= BatchSize) Flush(pending, moreToCome: true);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var pending in _pending)
+            {
+                if (pending.Ids.Count > 0) Flush(pending, moreToCome: false);
+            }
+            if (_progressShown)
+            {
+                WriteProgress(new ProgressRecord(ProgressId, ActivityName, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
+        private string ActivityName => MyInvocation.MyCommand.Name;
+
+        private void Flush(Pending pending, bool moreToCome)
+        {
+            var ids = pending.Ids.ToArray();
+            var names = pending.Names.ToArray();
+            pending.Ids.Clear();
+            pending.Names.Clear();
+
+            DeviceActionRequest request;
+            try
+            {
+                request = CreateRequest(pending.Session, ids);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowCbError(ex, "InvalidDeviceAction", ids);
+                return;
+            }
+            string action = request.Describe();
+            string target = DescribeTarget(ids, names);
+            if (!ShouldSend(target, action)) return;
+
+            try
+            {
+                Run(ctx => pending.Session.GetClient().SendDeviceActionAsync(request, ctx));
+            }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                foreach (long id in ids)
+                {
+                    var record = ErrorMapper.ToRecord(ex, ErrorIdPrefix + "Failed", id);
+                    record.ErrorDetails = new ErrorDetails(action + " failed for device " + id.ToString(CultureInfo.InvariantCulture) + ": " + ex.Message)
+                    {
+                        RecommendedAction = record.ErrorDetails?.RecommendedAction,
+                    };
+                    WriteError(record);
+                }
+                return;
+            }
+            finally
+            {
+                _requests++;
+            }
+            _sent += ids.Length;
+            WriteVerbose(action + ": sent " + ids.Length.ToString("N0", CultureInfo.InvariantCulture) + " device id(s) in one request to " + pending.Session.Uri + ".");
+            if (moreToCome || _progressShown)
+            {
+                _progressShown = true;
+                WriteProgress(new ProgressRecord(ProgressId, ActivityName,
+                    action + ": " + _sent.ToString("N0", CultureInfo.InvariantCulture) + " devices sent in " + _requests.ToString("N0", CultureInfo.InvariantCulture) + " request(s)"));
+            }
+            if (PassThruRequested) ReadBack(pending.Session, ids);
+        }
+
+        /// <summary>
+        /// -WhatIf always wins (nothing is sent); -Force skips the prompt unless -Confirm is given explicitly;
+        /// otherwise ShouldProcess (which prompts by ConfirmImpact and $ConfirmPreference).
+        /// </summary>
+        private bool ShouldSend(string target, string action)
+        {
+            if (Force.IsPresent && !IsWhatIf() && !IsSwitchBound("Confirm"))
+            {
+                WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\" (-Force).");
+                return true;
+            }
+            return ShouldProcess(target, action);
+        }
+
+        private bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)) return LanguagePrimitives.IsTrue(w);
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
+        private bool IsSwitchBound(string name) =>
+            MyInvocation.BoundParameters.TryGetValue(name, out var v) && LanguagePrimitives.IsTrue(v);
+
+        /// <summary>"device WIN-01 (12)" or "1,000 devices: WIN-01 (12), 13, ... and 990 more".</summary>
+        internal static string DescribeTarget(IReadOnlyList<long> ids, IReadOnlyList<string?> names)
+        {
+            string One(int i) => names[i] != null
+                ? names[i] + " (" + ids[i].ToString(CultureInfo.InvariantCulture) + ")"
+                : ids[i].ToString(CultureInfo.InvariantCulture);
+            if (ids.Count == 1) return "device " + One(0);
+            var sb = new StringBuilder();
+            sb.Append(ids.Count.ToString("N0", CultureInfo.InvariantCulture)).Append(" devices: ");
+            int shown = Math.Min(NamesShown, ids.Count);
+            for (int i = 0; i < shown; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append(One(i));
+            }
+            if (ids.Count > shown) sb.Append(" and ").Append((ids.Count - shown).ToString("N0", CultureInfo.InvariantCulture)).Append(" more");
+            return sb.ToString();
+        }
+
+        private void ReadBack(Session session, long[] ids)
+        {
+            var client = session.GetClient();
+            var results = Run(ctx => ReadDevicesAsync(client, ids, ctx));
+            for (int i = 0; i < ids.Length; i++)
+            {
+                var (device, error) = results[i];
+                if (device != null)
+                {
+                    WriteObject(device);
+                }
+                else if (error is CbObjectNotFoundException)
+                {
+                    WriteCbError(error, "DeviceNotFound", ids[i]);
+                }
+                else if (error != null && IsReportable(error))
+                {
+                    WriteCbError(error, "GetDeviceFailed", ids[i]);
+                }
+                else if (error != null)
+                {
+                    throw error;
+                }
+            }
+        }
+
+        private static async Task<(Device?, Exception?)[]> ReadDevicesAsync(CbClient client, long[] ids, CallContext ctx)
+        {
+            var results = new (Device?, Exception?)[ids.Length];
+            using (var gate = new SemaphoreSlim(ReadBackConcurrency))
+            {
+                var tasks = new Task[ids.Length];
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    int n = i;
+                    tasks[i] = Task.Run(async () =>
+                    {
+                        await gate.WaitAsync(ctx.CancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            results[n] = (await client.GetDeviceAsync(ids[n], ctx).ConfigureAwait(false), null);
+                        }
+                        catch (Exception ex) when (!(ex is OperationCanceledException && ctx.CancellationToken.IsCancellationRequested))
+                        {
+                            results[n] = (null, ex);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    });
+                }
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            return results;
+        }
+    }
+
+    /// <summary>Base of the three ON/OFF actions: the mandatory -Enabled and -PassThru.</summary>
+    public abstract class DeviceToggleCmdletBase : DeviceActionCmdletBase
+    {
+        /// <summary>$true turns the state on, $false turns it off.</summary>
+        [Parameter(Mandatory = true)]
+        public bool Enabled { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override bool PassThruRequested => PassThru.IsPresent;
+
+        protected abstract DeviceActionType ActionType { get; }
+
+        protected override DeviceActionRequest CreateRequest(Session session, IReadOnlyList<long> deviceIds) =>
+            DeviceActionRequest.SetToggle(ActionType, Enabled, deviceIds);
+    }
+}

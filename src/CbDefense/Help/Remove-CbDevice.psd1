@@ -1,0 +1,45 @@
+@{
+    Synopsis    = 'Deletes devices (the DELETE_SENSOR action).'
+    Description = @'
+Remove-CbDevice sends the DELETE_SENSOR device action: the devices are deleted from the org and leave the
+device list (a later Get-CbDevice -Id gives not found). Use it to clean out deregistered or uninstalled
+sensors. ConfirmImpact is High, so it asks for confirmation by default; use -Force (or -Confirm:$false) in
+scripts.
+
+Device ids come from -DeviceId or from the pipeline: plain ids by value, Device objects (Get-CbDevice) by
+property name (DeviceId, alias Id), each with its own session, so devices read from several servers each go
+back to theirs. The ids are gathered and sent in batches of -BatchSize (default 1,000): one request per
+batch to POST /appservices/v6/orgs/{org_key}/device_actions, never one per device. A device given twice is
+sent once. An id that is not a positive number is reported as an error and never sent.
+
+Each batch asks for one confirmation naming its devices (host names when the input objects carry them, "and N
+more" past ten). -WhatIf describes every batch and sends nothing. -Force skips the confirmation prompt (unless
+-Confirm is given explicitly), but never overrides -WhatIf.
+
+The server answers 204 and applies the action asynchronously; it reports nothing per device, and ids it does
+not know are ignored. If a batch fails, one error is written per device id in that batch, with the server's
+message, and the other batches are still sent. Rate limits (429) and 503s are waited out by the session's
+throttle gate before a batch is reported as failed.
+
+The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the credentials profile); without one
+the command stops before sending anything.
+'@
+    Parameters  = @{
+        DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
+        DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
+        BatchSize  = 'Device ids per request (1 to 10,000; default 1,000). Each batch is one request and one confirmation.'
+        Force      = 'Sends without asking for confirmation. -WhatIf still wins: with -WhatIf nothing is sent.'
+        Session    = 'The session to use; defaults to the default session. Device objects from the pipeline bring their own.'
+    }
+    Inputs      = @{
+        'System.Int64'     = 'Device ids.'
+        'CbDefense.Device' = 'Devices (their DeviceId, Name and Session are used).'
+    }
+    Outputs     = @{ 'None' = 'This cmdlet writes nothing.' }
+    Examples    = @(
+        @{ Code = 'Get-CbDevice | Where-Object Status -eq ''DEREGISTERED'' | Remove-CbDevice'; Remarks = 'Deletes every deregistered device, confirming each batch of 1,000.' }
+        @{ Code = 'Remove-CbDevice -DeviceId 12345 -WhatIf'; Remarks = 'Shows what would be deleted; sends nothing.' }
+        @{ Code = 'Get-CbDevice | Where-Object { $_.Status -eq ''UNINSTALLED'' -and $_.UninstalledTime -lt (Get-Date).AddDays(-30) } | Remove-CbDevice -Force'; Remarks = 'Deletes devices uninstalled more than 30 days ago, without prompting.' }
+    )
+    Links       = @('Get-CbDevice', 'Set-CbDeviceQuarantine', 'Set-CbDeviceBypass', 'Set-CbDeviceBackgroundScan', 'Set-CbDevicePolicy', 'Update-CbDeviceSensor', 'Uninstall-CbDeviceSensor', 'Connect-CbDefense')
+}

@@ -1,0 +1,47 @@
+@{
+    Synopsis    = 'Quarantines devices or releases them from quarantine.'
+    Description = @'
+Set-CbDeviceQuarantine sends the QUARANTINE device action: -Enabled $true isolates the devices from the
+network (the device status becomes QUARANTINE), -Enabled $false releases them. ConfirmImpact is Medium.
+
+Device ids come from -DeviceId or from the pipeline: plain ids by value, Device objects (Get-CbDevice) by
+property name (DeviceId, alias Id), each with its own session, so devices read from several servers each go
+back to theirs. The ids are gathered and sent in batches of -BatchSize (default 1,000): one request per
+batch to POST /appservices/v6/orgs/{org_key}/device_actions, never one per device. A device given twice is
+sent once. An id that is not a positive number is reported as an error and never sent.
+
+Each batch asks for one confirmation naming its devices (host names when the input objects carry them, "and N
+more" past ten). -WhatIf describes every batch and sends nothing. -Force skips the confirmation prompt (unless
+-Confirm is given explicitly), but never overrides -WhatIf.
+
+The server answers 204 and applies the action asynchronously; it reports nothing per device, and ids it does
+not know are ignored. If a batch fails, one error is written per device id in that batch, with the server's
+message, and the other batches are still sent. Rate limits (429) and 503s are waited out by the session's
+throttle gate before a batch is reported as failed.
+
+The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the credentials profile); without one
+the command stops before sending anything.
+'@
+    Parameters  = @{
+        DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
+        DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
+        BatchSize  = 'Device ids per request (1 to 10,000; default 1,000). Each batch is one request and one confirmation.'
+        Force      = 'Sends without asking for confirmation. -WhatIf still wins: with -WhatIf nothing is sent.'
+        Session    = 'The session to use; defaults to the default session. Device objects from the pipeline bring their own.'
+        Enabled    = '$true quarantines the devices (toggle ON); $false releases them (toggle OFF). Required.'
+        PassThru   = 'Writes each device after the action, read again from the server (one GET per device). A device the server no longer knows writes a not-found error.'
+    }
+    Inputs      = @{
+        'System.Int64'     = 'Device ids.'
+        'CbDefense.Device' = 'Devices (their DeviceId, Name and Session are used).'
+    }
+    Outputs     = @{ 'CbDefense.Device' = 'With -PassThru, each device as it is after the action. Nothing otherwise.' }
+    Examples    = @(
+        @{ Code = 'Get-CbDevice -HostName ''web*'' | Set-CbDeviceQuarantine -Enabled $true'; Remarks = 'Quarantines every device whose host name starts with web, asking once per batch of 1,000.' }
+        @{ Code = 'Set-CbDeviceQuarantine -DeviceId 12345 -Enabled $true -WhatIf'; Remarks = 'Shows what would be quarantined and sends nothing.' }
+        @{ Code = 'Set-CbDeviceQuarantine -DeviceId 12345, 67890 -Enabled $false -Force -PassThru | Format-Table Name, Status, Quarantined'; Remarks = 'Releases two devices without prompting and shows their state afterwards.' }
+        @{ Code = 'Get-Content ids.txt | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false -ErrorVariable failed'; Remarks = 'Quarantines the ids listed in a file; any device of a failed batch is in $failed, with the id as TargetObject.' }
+        @{ Code = 'Get-CbDevice | Where-Object Quarantined | Set-CbDeviceQuarantine -Enabled $false -BatchSize 500'; Remarks = 'Releases every quarantined device, 500 per request.' }
+    )
+    Links       = @('Get-CbDevice', 'Set-CbDeviceBypass', 'Set-CbDeviceBackgroundScan', 'Set-CbDevicePolicy', 'Update-CbDeviceSensor', 'Uninstall-CbDeviceSensor', 'Remove-CbDevice', 'Connect-CbDefense')
+}
