@@ -33,9 +33,16 @@ function Start-CbEmulator {
         [int] $Seed = 1,
         [string] $OrgKey = 'EMUORG01',
         [string[]] $ExtraArguments = @(),
+        # Serve HTTPS with a self-signed certificate; its PEM file is in the result's CertificateFile.
+        [switch] $Https,
         [int] $StartTimeoutSec = 60
     )
     $dll = Get-CbEmulatorPath
+    $certificateFile = $null
+    if ($Https) {
+        $certificateFile = Join-Path ([System.IO.Path]::GetTempPath()) "cbemulator-$([guid]::NewGuid().ToString('N')).pem"
+        $ExtraArguments = @('--https', '--certificate-out', $certificateFile) + $ExtraArguments
+    }
     $argList = @($dll, '--port', '0', '--devices', $Devices, '--events', $Events, '--seed', $Seed,
         '--org-key', $OrgKey, '--quiet', '--parent-pid', $PID) + $ExtraArguments
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
@@ -76,6 +83,7 @@ function Start-CbEmulator {
         ApiToken   = $script:DefaultKeys.API
         SiemToken  = $script:DefaultKeys.SIEM
         LrToken    = $script:DefaultKeys.LIVE_RESPONSE
+        CertificateFile = $certificateFile
         Process    = $process
     }
 }
@@ -89,6 +97,7 @@ function Stop-CbEmulator {
             try { $p.Kill($true) } catch { }
             [void]$p.WaitForExit(10000)
         }
+        if ($Emulator.CertificateFile -and (Test-Path $Emulator.CertificateFile)) { Remove-Item $Emulator.CertificateFile -Force }
     }
 }
 
@@ -105,6 +114,7 @@ function Invoke-CbEmulatorAdmin {
         $Body
     )
     $params = @{ Uri = "$($Emulator.Uri)/_emulator/$($Path.TrimStart('/'))"; Method = $Method }
+    if ($Emulator.Uri -like 'https:*') { $params.SkipCertificateCheck = $true }
     if ($PSBoundParameters.ContainsKey('Body')) {
         $params.Body = ($Body | ConvertTo-Json -Depth 10 -Compress)
         $params.ContentType = 'application/json'

@@ -56,7 +56,19 @@ internal sealed class EmulatorHost : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
-            k.Listen(IPAddress.Loopback, options.Port);
+            if (options.Https)
+            {
+                var certificate = SelfSignedCertificate.Create();
+                if (!string.IsNullOrEmpty(options.CertificateOut))
+                {
+                    File.WriteAllText(options.CertificateOut, certificate.ExportCertificatePem());
+                }
+                k.Listen(IPAddress.Loopback, options.Port, l => l.UseHttps(certificate));
+            }
+            else
+            {
+                k.Listen(IPAddress.Loopback, options.Port);
+            }
         });
         var app = builder.Build();
         app.UseRouting();
@@ -66,7 +78,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         string address = addresses.First();
         var uri = new Uri(address);
-        string baseUrl = "http://127.0.0.1:" + uri.Port.ToString(CultureInfo.InvariantCulture);
+        string baseUrl = (options.Https ? "https" : "http") + "://127.0.0.1:" + uri.Port.ToString(CultureInfo.InvariantCulture);
         return new EmulatorHost(app, state, baseUrl);
     }
 

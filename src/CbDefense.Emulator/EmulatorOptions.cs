@@ -51,6 +51,10 @@ internal sealed class EmulatorOptions
     public int? ParentPid { get; set; }
     public bool Quiet { get; set; }
     public bool Help { get; set; }
+    /// <summary>Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost made at start.</summary>
+    public bool Https { get; set; }
+    /// <summary>With --https: write the certificate (PEM, public part) here so clients can trust or pin it.</summary>
+    public string? CertificateOut { get; set; }
 
     public static readonly ApiKey[] DefaultKeys =
     {
@@ -77,6 +81,8 @@ internal sealed class EmulatorOptions
           --fault SPEC             fault rule, repeatable: KIND[:key=value[,key=value...]]
           --parent-pid PID         exit when that process exits
           --quiet                  no per-request console log
+          --https                  serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost
+          --certificate-out FILE   with --https: write that certificate (PEM) to FILE, to trust or pin it
           --help                   this text
         """;
 
@@ -125,6 +131,8 @@ internal sealed class EmulatorOptions
                 case "--fault": o.Faults.Add(FaultRule.FromSpec(Value())); break;
                 case "--parent-pid": o.ParentPid = ParseInt(a, Value(), 1, int.MaxValue); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--https": o.Https = true; break;
+                case "--certificate-out": o.CertificateOut = Value(); break;
                 case "--help":
                 case "-h":
                 case "-?":

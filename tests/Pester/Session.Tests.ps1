@@ -187,6 +187,57 @@ Describe 'Sessions' {
     }
 }
 
+Describe 'Proxy and TLS options' {
+    BeforeAll {
+        $script:tls = Start-CbEmulator -Devices 15 -Seed 4 -Https
+        $script:tlsSecret = ConvertTo-SecureString (($tls.ApiToken -split '/')[0]) -AsPlainText -Force
+        $script:tlsId = ($tls.ApiToken -split '/')[1]
+    }
+    AfterAll {
+        Get-CbDefenseSession | Disconnect-CbDefense
+        if ($tls) { Stop-CbEmulator $tls }
+    }
+
+    It 'verifies the server certificate by default: a self-signed server is refused' {
+        $s = Connect-CbDefense -Uri $tls.Uri -ApiId $tlsId -ApiSecretKey $tlsSecret -MaximumRetryCount 0
+        $err = { Get-CbDevice -First 1 -Session $s -ErrorAction Stop } | Should -Throw -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+
+    It '-SkipCertificateCheck connects to it' {
+        $s = Connect-CbDefense -Uri $tls.Uri -ApiId $tlsId -ApiSecretKey $tlsSecret -SkipCertificateCheck
+        (Get-CbDevice -First 2 -Session $s).Count | Should -Be 2
+    }
+
+    It '-CertificateFile trusts the server''s certificate and nothing else is needed' {
+        $s = Connect-CbDefense -Uri $tls.Uri -ApiId $tlsId -ApiSecretKey $tlsSecret -CertificateFile $tls.CertificateFile
+        (Get-CbDevice -First 2 -Session $s).Count | Should -Be 2
+    }
+
+    It 'the profile keys ssl_cert_file and ssl_verify do the same' {
+        $f = Write-Cred 'tls.psc' @('[pinned]', "url = $($tls.Uri)", "token = $($tls.ApiToken)", "ssl_cert_file = $($tls.CertificateFile)",
+            '', '[insecure]', "url = $($tls.Uri)", "token = $($tls.ApiToken)", 'ssl_verify = false')
+        (Get-CbDevice -First 1 -Session (Connect-CbDefense -ProfileName pinned -CredentialFile $f)).Count | Should -Be 1
+        (Get-CbDevice -First 1 -Session (Connect-CbDefense -ProfileName insecure -CredentialFile $f)).Count | Should -Be 1
+    }
+
+    It '-Proxy sends the requests through the proxy' {
+        # The emulator answers proxy-style (absolute-form) requests, so it can stand in for a proxy: the target
+        # host does not exist, so the devices can only come back through the proxy.
+        $s = Connect-CbDefense -Uri http://cb-defense.invalid -ApiId ($emu.ApiToken -split '/')[1] `
+            -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -Proxy $emu.Uri -AllowUnencryptedAuthentication -MaximumRetryCount 0
+        (Get-CbDevice -First 3 -Session $s).Count | Should -Be 3
+    }
+
+    It 'the profile''s proxy key does the same, and -NoProxy overrides it' {
+        $f = Write-Cred 'proxy.psc' @('[default]', 'url = http://cb-defense.invalid', "token = $($emu.ApiToken)", "proxy = $($emu.Uri)")
+        $s = Connect-CbDefense -CredentialFile $f -AllowUnencryptedAuthentication -MaximumRetryCount 0
+        (Get-CbDevice -First 1 -Session $s).Count | Should -Be 1
+        $direct = Connect-CbDefense -CredentialFile $f -AllowUnencryptedAuthentication -NoProxy -MaximumRetryCount 0 -TimeoutSec 10
+        { Get-CbDevice -First 1 -Session $direct -ErrorAction Stop } | Should -Throw
+    }
+}
+
 Describe 'The secret never appears' {
     It 'in the session object, its serializations, and every stream of a run with verbose and debug on' {
         $f = Write-Cred 'leak.psc' @('[default]', "url = $($emu.Uri)", "token = $($emu.ApiToken)", "org_key = $($emu.OrgKey)")
