@@ -208,6 +208,24 @@ try {
     }
     [pscustomobject]$ratios | Format-List | Out-Host
 
+    # What Import-Module adds to PowerShell's start-up: median of 5 cold starts with and without it.
+    $startup = {
+        param([string] $Command)
+        $times = foreach ($i in 1..5) {
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            & dotnet $pwsh -NoProfile -NonInteractive -Command $Command | Out-Null
+            $sw.Elapsed.TotalSeconds
+        }
+        ($times | Sort-Object)[2]
+    }
+    $bare = & $startup '$null = 1'
+    $withModule = & $startup "Import-Module '$ModulePath'"
+    [pscustomobject]@{
+        'pwsh start (s)'                      = [math]::Round($bare, 2)
+        'pwsh start + Import-Module (s)'      = [math]::Round($withModule, 2)
+        'Import-Module adds (s)'              = [math]::Round($withModule - $bare, 2)
+    } | Format-List | Out-Host
+
     Write-Host 'Bulk action: quarantine 10,000 devices piped from Get-CbDevice, against one request per device...'
     $actionArgs = $common.Clone(); $actionArgs.First = [math]::Min(10000, $Devices)
     $actionRows = @(
