@@ -16,6 +16,17 @@
         'Get-CbDefenseSession'
         'Get-CbDevice'
         'Invoke-CbApi'
+        # Policies and policy rules
+        'Add-CbPolicyRule'
+        'Export-CbPolicy'
+        'Get-CbPolicy'
+        'Get-CbPolicyRule'
+        'Import-CbPolicy'
+        'New-CbPolicy'
+        'Remove-CbPolicy'
+        'Remove-CbPolicyRule'
+        'Set-CbPolicy'
+        'Set-CbPolicyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
