@@ -37,6 +37,20 @@ namespace CbDefense.Commands
             throw new ArgumentException("The rule must be a PolicyRule, a hashtable such as @{ operation = 'RUN'; application = @{ type = 'NAME_PATH'; value = '**\\x.exe' }; action = 'DENY'; required = $false } or JSON text.");
         }
 
+        /// <summary>
+        /// Turns values a user put into a policy's Settings, AvSettings or AdditionalProperties (hashtables, arrays,
+        /// PSCustomObjects) into the plain values Core sends. Changes the object in place; plain values are kept as they are.
+        /// </summary>
+        public static Policy Normalize(Policy p)
+        {
+            foreach (var k in new List<string>(p.Settings.Keys)) p.Settings[k] = PSObjectConverter.ToPlain(p.Settings[k]);
+            foreach (var k in new List<string>(p.AdditionalProperties.Keys)) p.AdditionalProperties[k] = PSObjectConverter.ToPlain(p.AdditionalProperties[k]);
+            if (p.AvSettings != null && PSObjectConverter.ToPlain(p.AvSettings) is Dictionary<string, object?> av) p.AvSettings = av;
+            foreach (var r in p.Rules ?? new PolicyRule[0])
+                if (r != null) foreach (var k in new List<string>(r.AdditionalProperties.Keys)) r.AdditionalProperties[k] = PSObjectConverter.ToPlain(r.AdditionalProperties[k]);
+            return p;
+        }
+
         /// <summary>"Policy 'Name' (id 6)" for messages and ShouldProcess.</summary>
         public static string Describe(Policy p) => "policy '" + p.Name + "' (id " + p.Id + ")";
     }

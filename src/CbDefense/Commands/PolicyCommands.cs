@@ -101,6 +101,7 @@ namespace CbDefense.Commands
             {
                 if (FromPolicy != null)
                 {
+                    PolicyInput.Normalize(FromPolicy);
                     info = PolicyDocument.ForCreate(FromPolicy, Name);
                     if (Description != null) info["description"] = Description;
                     if (PriorityLevel != null) info["priorityLevel"] = PriorityLevel;
@@ -178,6 +179,7 @@ namespace CbDefense.Commands
 
         protected override void ProcessRecord()
         {
+            if (InputObject != null) PolicyInput.Normalize(InputObject);
             long id = InputObject?.Id ?? Id;
             IDictionary<string, object?>? settings = null;
             try

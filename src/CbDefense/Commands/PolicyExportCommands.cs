@@ -37,7 +37,7 @@ namespace CbDefense.Commands
         {
             if (InputObject != null)
             {
-                Export(InputObject);
+                Export(PolicyInput.Normalize(InputObject));
                 return;
             }
             var session = GetSession();

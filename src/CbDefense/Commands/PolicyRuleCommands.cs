@@ -124,7 +124,7 @@ namespace CbDefense.Commands
     }
 
     /// <summary>Replaces a rule of a policy: the given fields change, the others stay; or a whole -Rule; or a modified rule object.</summary>
-    [Cmdlet(VerbsCommon.Set, "CbPolicyRule", SupportsShouldProcess = true, DefaultParameterSetName = FieldsSet)]
+    [Cmdlet(VerbsCommon.Set, "CbPolicyRule", SupportsShouldProcess = true, DefaultParameterSetName = InputSet)]
     [OutputType(typeof(PolicyRule))]
     public sealed class SetCbPolicyRuleCommand : CbSessionCmdlet
     {
