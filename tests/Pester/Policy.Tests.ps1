@@ -122,6 +122,13 @@ Describe 'New-CbPolicy' {
         ($raw.policy.sensorSettings | ConvertTo-Json -Depth 20) | Should -Be ($rawSrc.policy.sensorSettings | ConvertTo-Json -Depth 20)
     }
 
+    It 'clones with -FromPolicy and overrides the settings and priority given' {
+        $p = New-CbPolicy -Name 'CloneOverride' -FromPolicy (Get-CbPolicy -Name Developers) -PriorityLevel HIGH -Policy @{ rules = @() }
+        $p.PriorityLevel | Should -Be 'HIGH'
+        $p.Rules | Should -BeNullOrEmpty
+        $p.Description | Should -Be (Get-CbPolicy -Name Developers).Description
+    }
+
     It 'takes the settings as JSON text' {
         $json = '{"sensorSettings":[{"name":"SHOW_UI","value":"True"}],"rules":[],"knownBadHashAutoDeleteDelayMs":120000}'
         $p = New-CbPolicy -Name 'FromJson' -PriorityLevel LOW -Policy $json

@@ -87,7 +87,7 @@ namespace CbDefense.Commands
         [ArgumentCompleter(typeof(PolicyPriorityLevelCompleter))]
         public string? PriorityLevel { get; set; }
 
-        [Parameter(ParameterSetName = SettingsSet)]
+        [Parameter]
         [Alias("Settings")]
         public object? Policy { get; set; }
 
