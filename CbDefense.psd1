@@ -16,6 +16,7 @@
         'Get-CbDefenseSession'
         'Get-CbDevice'
         'Invoke-CbApi'
+        # Device actions
         'Remove-CbDevice'
         'Set-CbDeviceBackgroundScan'
         'Set-CbDeviceBypass'
@@ -23,6 +24,17 @@
         'Set-CbDeviceQuarantine'
         'Uninstall-CbDeviceSensor'
         'Update-CbDeviceSensor'
+        # Policies and policy rules
+        'Add-CbPolicyRule'
+        'Export-CbPolicy'
+        'Get-CbPolicy'
+        'Get-CbPolicyRule'
+        'Import-CbPolicy'
+        'New-CbPolicy'
+        'Remove-CbPolicy'
+        'Remove-CbPolicyRule'
+        'Set-CbPolicy'
+        'Set-CbPolicyRule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -165,7 +165,7 @@ internal static class Seeder
     {
         var body = NewPolicyBody(priority == "HIGH" || priority == "MISSION_CRITICAL");
         var arr = new JsonArray();
-        int rid = 1;
+        long rid = 1; // a long node, like the ids the rule routes assign and look up
         foreach (var r in rules)
         {
             arr.Add(new JsonObject

@@ -216,6 +216,25 @@ public sealed class PolicyTests : IAsyncLifetime
         Emu.V3Error(await _emu.Post(Emu.V3 + "/policy/777/rule", Rule), 404);
     }
 
+    [Fact]
+    public async Task Rules_OfSeededPolicies_CanBeAddedReplacedAndDeleted()
+    {
+        // Seeded rules have ids 1..n: a new rule gets n + 1, and the seeded ones are found by id.
+        string path = Emu.V3 + "/policy/6525";
+        int n = (await _emu.Ok(path)).GetProperty("policyInfo").GetProperty("policy").GetProperty("rules").GetArrayLength();
+        Assert.True(n > 0);
+        var add = await _emu.Post(path + "/rule", Rule);
+        Assert.Equal(n + 1, add.Json.GetProperty("ruleId").GetInt64());
+        string replacement = "{\"ruleInfo\": {\"action\": \"DENY\", \"application\": {\"type\": \"NAME_PATH\", \"value\": \"**\\\\x.exe\"}, \"operation\": \"RUN\", \"required\": false}}";
+        Assert.Equal(200, (await _emu.Put(path + "/rule/1", replacement)).Code);
+        Assert.Equal(200, (await _emu.Delete(path + "/rule/1")).Code);
+        var ids = (await _emu.Ok(path)).GetProperty("policyInfo").GetProperty("policy").GetProperty("rules")
+            .EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(n, ids.Count);
+        Assert.DoesNotContain(1L, ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
     [Theory]
     [InlineData("\"operation\": \"FLY\"", "operation")]
     [InlineData("\"action\": \"EXPLODE\"", "action")]

@@ -33,10 +33,19 @@ Describe 'The built module' {
         }
     }
 
+    It 'exports the policy cmdlets of the contract' {
+        foreach ($name in 'Get-CbPolicy', 'New-CbPolicy', 'Set-CbPolicy', 'Remove-CbPolicy', 'Get-CbPolicyRule', 'Add-CbPolicyRule',
+            'Set-CbPolicyRule', 'Remove-CbPolicyRule', 'Export-CbPolicy', 'Import-CbPolicy') {
+            Get-Command $name -Module CbDefense | Should -Not -BeNullOrEmpty
+        }
+    }
+
     It 'loads its format views' {
         $module.ExportedFormatFiles | Should -Not -BeNullOrEmpty
         (Get-FormatData -TypeName CbDefense.Device) | Should -Not -BeNullOrEmpty
         (Get-FormatData -TypeName CbDefense.Session) | Should -Not -BeNullOrEmpty
+        (Get-FormatData -TypeName CbDefense.Policy) | Should -Not -BeNullOrEmpty
+        (Get-FormatData -TypeName CbDefense.PolicyRule) | Should -Not -BeNullOrEmpty
     }
 }
 

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using CbDefense.Json;
+
+namespace CbDefense
+{
+    /// <summary>
+    /// A CB Defense policy (v3 policyInfo). The typed properties are read from the server's object; every field is also
+    /// kept as it came (<see cref="Settings"/> holds the whole <c>policy</c> settings object, <see cref="AdditionalProperties"/>
+    /// the other top-level fields), so saving or exporting sends back exactly what was read, plus the edits. A typed
+    /// property that was changed wins over the raw value of the same field.
+    /// </summary>
+    public sealed class Policy
+    {
+        public long Id { get; set; }
+        /// <summary>Same as <see cref="Id"/>: lets a policy bind by property name to the rule cmdlets' -PolicyId.</summary>
+        public long PolicyId => Id;
+        public string? Name { get; set; }
+        public string? Description { get; set; }
+        /// <summary>LOW, MEDIUM, HIGH or MISSION_CRITICAL.</summary>
+        public string? PriorityLevel { get; set; }
+        public bool? SystemPolicy { get; set; }
+        /// <summary>When the policy last changed (UTC).</summary>
+        public DateTime? LatestRevision { get; set; }
+        /// <summary>Policy schema version (2 for the v3 API).</summary>
+        public int? Version { get; set; }
+
+        // ------------------------------------------------------------ the "policy" settings object
+        /// <summary>policy.rules.</summary>
+        public PolicyRule[] Rules { get; set; } = Array.Empty<PolicyRule>();
+        /// <summary>policy.sensorSettings (name/value pairs, e.g. SHOW_UI = True).</summary>
+        public PolicySensorSetting[] SensorSettings { get; set; } = Array.Empty<PolicySensorSetting>();
+        /// <summary>policy.avSettings (features, updateServers, apc, onAccessScan, onDemandScan, signatureUpdate), as plain values.</summary>
+        public IDictionary<string, object?>? AvSettings { get; set; }
+        /// <summary>policy.directoryActionRules.</summary>
+        public PolicyDirectoryActionRule[] DirectoryActionRules { get; set; } = Array.Empty<PolicyDirectoryActionRule>();
+        /// <summary>policy.knownBadHashAutoDeleteDelayMs.</summary>
+        public long? KnownBadHashAutoDeleteDelayMs { get; set; }
+
+        private Dictionary<string, object?>? _settings;
+        private Dictionary<string, object?>? _additional;
+
+        /// <summary>The whole <c>policy</c> settings object as the server sent it (plain values), including fields not typed above.</summary>
+        public IDictionary<string, object?> Settings
+        {
+            get => _settings ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+            set => _settings = value == null ? null : new Dictionary<string, object?>(value, StringComparer.Ordinal);
+        }
+
+        /// <summary>Every other top-level field the server sent (e.g. orgId), with its original name, as plain values.</summary>
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        /// <summary>The session this policy was read through.</summary>
+        public Session? Session { get; internal set; }
+
+        // What was read: the raw policyInfo (key order, raw values) and the plain form of each typed field at read time.
+        internal Dictionary<string, object?> Raw { get; set; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        internal Dictionary<string, object?> Baseline { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        /// <summary>Reads a policyInfo object (plain values, as parsed JSON). Nothing is lost: see <see cref="ToPolicyInfo"/>.</summary>
+        public static Policy FromPolicyInfo(IDictionary<string, object?> policyInfo, Session? session = null) =>
+            PolicyJson.ReadPolicy(policyInfo, session);
+
+        /// <summary>
+        /// The policyInfo to send back: every field that was read, in its order, with the edited typed properties applied
+        /// (a new dictionary of plain values each call).
+        /// </summary>
+        public IDictionary<string, object?> ToPolicyInfo() => PolicyJson.WritePolicy(this);
+
+        /// <summary>The settings object to send back (<c>policyInfo.policy</c>), with edits applied.</summary>
+        public IDictionary<string, object?> ToSettings() => PolicyJson.WriteSettings(this);
+
+        /// <summary>A deep copy (same session).</summary>
+        public Policy Clone() => PolicyJson.ReadPolicy(ToPolicyInfo(), Session);
+
+        public override string ToString() => Name ?? Id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A policy rule: what the sensor does (Action) when an application (type + value) performs an operation.</summary>
+    public sealed class PolicyRule
+    {
+        /// <summary>The rule's id within its policy (server-assigned); null for a rule not yet added.</summary>
+        public long? Id { get; set; }
+        /// <summary>The policy the rule belongs to.</summary>
+        public long? PolicyId { get; set; }
+        /// <summary>The name of that policy, when known.</summary>
+        public string? PolicyName { get; set; }
+        public bool Required { get; set; }
+        /// <summary>RUN, NETWORK, CODE_INJECTION, MEMORY_SCRAPE, RANSOM, ... (see PolicyValues.Operations).</summary>
+        public string? Operation { get; set; }
+        /// <summary>application.type: NAME_PATH, SIGNED_BY or REPUTATION.</summary>
+        public string? ApplicationType { get; set; }
+        /// <summary>application.value: a path pattern, a signer or a reputation.</summary>
+        public string? ApplicationValue { get; set; }
+        /// <summary>IGNORE, ALLOW, DENY, TERMINATE_PROCESS, TERMINATE_THREAD or TERMINATE.</summary>
+        public string? Action { get; set; }
+
+        private Dictionary<string, object?>? _additional;
+
+        /// <summary>Every other field of the rule, with its original name, as plain values.</summary>
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        /// <summary>Other fields of the rule's application object.</summary>
+        internal Dictionary<string, object?>? ApplicationExtra { get; set; }
+
+        /// <summary>The session the rule was read through.</summary>
+        public Session? Session { get; internal set; }
+
+        /// <summary>The rule as the API shapes it: {id?, required, operation, application: {type, value}, action} plus other fields.</summary>
+        public IDictionary<string, object?> ToRuleInfo(bool includeId = true) => PolicyJson.WriteRule(this, includeId);
+
+        /// <summary>
+        /// Reads a rule from plain values: the API shape (operation, action, required, application: {type, value}) or the
+        /// flat shape of this class (Operation, ApplicationType, ApplicationValue, ...); names match ignoring case.
+        /// </summary>
+        public static PolicyRule FromPlain(IDictionary<string, object?> rule) => PolicyJson.ReadRule(rule, null, null, null);
+
+        /// <summary>Reads a rule from JSON text (either shape of <see cref="FromPlain"/>).</summary>
+        public static PolicyRule FromJson(string json) => PolicyDocument.ParseObject(json, "rule", PolicyJson.ReadRuleDict);
+
+        public PolicyRule Clone()
+        {
+            var c = PolicyJson.ReadRule(ToRuleInfo(), PolicyId, PolicyName, Session);
+            return c;
+        }
+
+        public override string ToString() =>
+            (Action ?? "?") + " " + (Operation ?? "?") + " " + (ApplicationType ?? "?") + ":" + (ApplicationValue ?? "");
+    }
+
+    /// <summary>One entry of policy.sensorSettings.</summary>
+    public sealed class PolicySensorSetting
+    {
+        public string? Name { get; set; }
+        public string? Value { get; set; }
+
+        private Dictionary<string, object?>? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        public override string ToString() => Name + "=" + Value;
+    }
+
+    /// <summary>One entry of policy.directoryActionRules: a path and whether files there are uploaded / protected.</summary>
+    public sealed class PolicyDirectoryActionRule
+    {
+        public string? Path { get; set; }
+        /// <summary>actions.FILE_UPLOAD.</summary>
+        public bool? FileUpload { get; set; }
+        /// <summary>actions.PROTECTION.</summary>
+        public bool? Protection { get; set; }
+
+        private Dictionary<string, object?>? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        internal Dictionary<string, object?>? ActionsExtra { get; set; }
+        internal bool HadActions { get; set; }
+
+        public override string ToString() => Path ?? "";
+    }
+}

@@ -1,0 +1,263 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+
+namespace CbDefense.Commands
+{
+    /// <summary>Gets the rules of a policy.</summary>
+    [Cmdlet(VerbsCommon.Get, "CbPolicyRule")]
+    [OutputType(typeof(PolicyRule))]
+    public sealed class GetCbPolicyRuleCommand : CbSessionCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1L, long.MaxValue)]
+        public long PolicyId { get; set; }
+
+        [Parameter(Position = 1)]
+        [Alias("RuleId")]
+        public long[]? Id { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var session = GetSession();
+            Policy policy;
+            try
+            {
+                policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
+            }
+            catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", PolicyId); return; }
+            catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "GetPolicyRuleFailed", PolicyId); return; }
+            if (Id == null)
+            {
+                WriteObject(policy.Rules, enumerateCollection: true);
+                return;
+            }
+            foreach (long id in Id)
+            {
+                var rule = policy.Rules.FirstOrDefault(r => r.Id == id);
+                if (rule != null) WriteObject(rule);
+                else WriteCbError(new CbObjectNotFoundException("Rule " + id + " was not found in " + PolicyInput.Describe(policy) + "."), "PolicyRuleNotFound", id);
+            }
+        }
+    }
+
+    /// <summary>Adds a rule to a policy.</summary>
+    [Cmdlet(VerbsCommon.Add, "CbPolicyRule", SupportsShouldProcess = true, DefaultParameterSetName = FieldsSet)]
+    [OutputType(typeof(PolicyRule))]
+    public sealed class AddCbPolicyRuleCommand : CbSessionCmdlet
+    {
+        private const string FieldsSet = "Fields";
+        private const string RuleSet = "Rule";
+
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1L, long.MaxValue)]
+        public long PolicyId { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(PolicyOperationCompleter))]
+        public string? Operation { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(PolicyApplicationTypeCompleter))]
+        public string? ApplicationType { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(PolicyApplicationValueCompleter))]
+        public string? ApplicationValue { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(PolicyActionCompleter))]
+        public string? Action { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, ValueFromPipelineByPropertyName = true)]
+        public SwitchParameter Required { get; set; }
+
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true)]
+        public object? Rule { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            PolicyRule rule;
+            try
+            {
+                rule = ParameterSetName == RuleSet
+                    ? PolicyInput.ToRule(Rule)
+                    : new PolicyRule
+                    {
+                        Operation = Operation, ApplicationType = ApplicationType, ApplicationValue = ApplicationValue,
+                        Action = Action, Required = Required.IsPresent,
+                    };
+                PolicyValues.ValidateRule(rule);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
+            {
+                WriteCbError(ex, "InvalidPolicyRule", (object?)Rule ?? PolicyId);
+                return;
+            }
+            rule.Id = null;
+            var session = GetSession();
+            if (!ShouldProcess("policy id " + PolicyId + " on " + session.Uri, "Add rule " + rule)) return;
+            long? ruleId;
+            try
+            {
+                ruleId = Run(ctx => session.GetClient().AddPolicyRuleAsync(PolicyId, rule, ctx));
+            }
+            catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", PolicyId); return; }
+            catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "AddPolicyRuleFailed", rule); return; }
+            WriteVerbose("Added rule " + (ruleId?.ToString() ?? "(no id in the reply)") + " to policy " + PolicyId + ".");
+            if (!PassThru) return;
+            try
+            {
+                var policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
+                var added = ruleId.HasValue
+                    ? policy.Rules.FirstOrDefault(r => r.Id == ruleId)
+                    : policy.Rules.LastOrDefault(r => r.Operation == rule.Operation && r.Action == rule.Action &&
+                                                      r.ApplicationType == rule.ApplicationType && r.ApplicationValue == rule.ApplicationValue);
+                if (added != null) WriteObject(added);
+                else WriteCbError(new CbObjectNotFoundException("The rule was added, but rule " + ruleId + " is not in " + PolicyInput.Describe(policy) + " when read back."), "PolicyRuleNotFound", rule);
+            }
+            catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "GetPolicyRuleFailed", PolicyId); }
+        }
+    }
+
+    /// <summary>Replaces a rule of a policy: the given fields change, the others stay; or a whole -Rule; or a modified rule object.</summary>
+    [Cmdlet(VerbsCommon.Set, "CbPolicyRule", SupportsShouldProcess = true, DefaultParameterSetName = InputSet)]
+    [OutputType(typeof(PolicyRule))]
+    public sealed class SetCbPolicyRuleCommand : CbSessionCmdlet
+    {
+        private const string FieldsSet = "Fields";
+        private const string RuleSet = "Rule";
+        private const string InputSet = "InputObject";
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1L, long.MaxValue)]
+        public long PolicyId { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("RuleId")]
+        public long Id { get; set; }
+
+        [Parameter(ParameterSetName = InputSet, Mandatory = true, ValueFromPipeline = true)]
+        public PolicyRule? InputObject { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet)]
+        [Parameter(ParameterSetName = InputSet)]
+        [ArgumentCompleter(typeof(PolicyOperationCompleter))]
+        public string? Operation { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet)]
+        [Parameter(ParameterSetName = InputSet)]
+        [ArgumentCompleter(typeof(PolicyApplicationTypeCompleter))]
+        public string? ApplicationType { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet)]
+        [Parameter(ParameterSetName = InputSet)]
+        [ArgumentCompleter(typeof(PolicyApplicationValueCompleter))]
+        public string? ApplicationValue { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet)]
+        [Parameter(ParameterSetName = InputSet)]
+        [ArgumentCompleter(typeof(PolicyActionCompleter))]
+        public string? Action { get; set; }
+
+        [Parameter(ParameterSetName = FieldsSet)]
+        [Parameter(ParameterSetName = InputSet)]
+        public SwitchParameter Required { get; set; }
+
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true)]
+        public object? Rule { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            long policyId = InputObject != null ? InputObject.PolicyId ?? 0 : PolicyId;
+            long ruleId = InputObject != null ? InputObject.Id ?? 0 : Id;
+            PolicyRule? rule = null;
+            try
+            {
+                if (InputObject != null && (policyId <= 0 || ruleId <= 0))
+                    throw new ArgumentException("The rule object has no PolicyId or Id; read it with Get-CbPolicyRule, or pass -PolicyId and -Id.");
+                if (ParameterSetName == RuleSet) rule = PolicyInput.ToRule(Rule);
+                else if (InputObject != null) rule = Apply(InputObject.Clone());
+                // Check what was given now; the fields-only form is checked again once merged with the current rule.
+                if (rule != null) PolicyValues.ValidateRule(rule);
+                else Apply(new PolicyRule { Operation = "RUN", ApplicationType = "NAME_PATH", ApplicationValue = "x", Action = "DENY" }, validate: true);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
+            {
+                WriteCbError(ex, "InvalidPolicyRule", (object?)InputObject ?? ruleId);
+                return;
+            }
+
+            var session = GetSession();
+            if (!ShouldProcess("rule " + ruleId + " of policy id " + policyId + " on " + session.Uri, "Replace" + (rule != null ? " with " + rule : ""))) return;
+            try
+            {
+                if (rule == null)
+                {
+                    var policy = Run(ctx => session.GetClient().GetPolicyAsync(policyId, ctx));
+                    var current = policy.Rules.FirstOrDefault(r => r.Id == ruleId) ??
+                                  throw new CbObjectNotFoundException("Rule " + ruleId + " was not found in " + PolicyInput.Describe(policy) + ".");
+                    rule = Apply(current.Clone());
+                }
+                var toSend = rule;
+                Run(ctx => session.GetClient().ReplacePolicyRuleAsync(policyId, ruleId, toSend, ctx));
+                if (PassThru)
+                {
+                    var policy = Run(ctx => session.GetClient().GetPolicyAsync(policyId, ctx));
+                    var saved = policy.Rules.FirstOrDefault(r => r.Id == ruleId);
+                    if (saved != null) WriteObject(saved);
+                }
+            }
+            catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyRuleNotFound", (object?)InputObject ?? ruleId); }
+            catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "SetPolicyRuleFailed", (object?)InputObject ?? ruleId); }
+        }
+
+        private PolicyRule Apply(PolicyRule r, bool validate = false)
+        {
+            if (Operation != null) r.Operation = Operation;
+            if (ApplicationType != null) r.ApplicationType = ApplicationType;
+            if (ApplicationValue != null) r.ApplicationValue = ApplicationValue;
+            if (Action != null) r.Action = Action;
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Required))) r.Required = Required.IsPresent;
+            if (validate) PolicyValues.ValidateRule(r);
+            return r;
+        }
+    }
+
+    /// <summary>Deletes rules from a policy.</summary>
+    [Cmdlet(VerbsCommon.Remove, "CbPolicyRule", SupportsShouldProcess = true)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveCbPolicyRuleCommand : CbSessionCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateRange(1L, long.MaxValue)]
+        public long PolicyId { get; set; }
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("RuleId")]
+        public long[]? Id { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var session = GetSession();
+            foreach (long id in Id!)
+            {
+                if (!ShouldProcess("rule " + id + " of policy id " + PolicyId + " on " + session.Uri, "Remove")) continue;
+                try
+                {
+                    Run(ctx => session.GetClient().DeletePolicyRuleAsync(PolicyId, id, ctx));
+                }
+                catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyRuleNotFound", id); }
+                catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "RemovePolicyRuleFailed", id); }
+            }
+        }
+    }
+}
