@@ -400,6 +400,15 @@ Describe 'Policy rules' {
         (Get-PolicyRequests -WritesOnly).path | Should -Contain "/integrationServices/v3/policy/$($rp.Id)/rule/$($rules[0].Id)"
         (Get-RawPolicy $rp.Id).policy.rules.id | Should -Not -Contain $rules[0].Id
     }
+
+    It 'piping a policy (not its rules) into Remove-CbPolicyRule or Set-CbPolicyRule changes nothing' {
+        $before = @((Get-RawPolicy $rp.Id).policy.rules)
+        Clear-EmulatorRequests -Emulator $emu
+        { Get-CbPolicy -Id $rp.Id | Remove-CbPolicyRule -Confirm:$false -ErrorAction Stop } | Should -Throw
+        { Get-CbPolicy -Id $rp.Id | Set-CbPolicyRule -Action ALLOW -Confirm:$false -ErrorAction Stop } | Should -Throw
+        Get-PolicyRequests -WritesOnly | Should -BeNullOrEmpty
+        @((Get-RawPolicy $rp.Id).policy.rules).Count | Should -Be $before.Count
+    }
 }
 
 Describe 'Export-CbPolicy and Import-CbPolicy' {

@@ -132,13 +132,14 @@ namespace CbDefense.Commands
         private const string RuleSet = "Rule";
         private const string InputSet = "InputObject";
 
-        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Parameter(ParameterSetName = RuleSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        // Not bound by property name (see Remove-CbPolicyRule): rule objects come in as -InputObject.
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true)]
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true)]
         [ValidateRange(1L, long.MaxValue)]
         public long PolicyId { get; set; }
 
-        [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [Parameter(ParameterSetName = RuleSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = FieldsSet, Mandatory = true)]
+        [Parameter(ParameterSetName = RuleSet, Mandatory = true)]
         [Alias("RuleId")]
         public long Id { get; set; }
 
@@ -237,16 +238,38 @@ namespace CbDefense.Commands
     [OutputType(typeof(void))]
     public sealed class RemoveCbPolicyRuleCommand : CbSessionCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        private const string IdSet = "Id";
+        private const string InputSet = "InputObject";
+
+        // PolicyId and Id are deliberately not bound by property name: a Policy object has an Id too (its own), and
+        // piping a policy here must never delete the rule that happens to have the policy's id. Rules come in as
+        // -InputObject; ids are given explicitly.
+        [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 0)]
         [ValidateRange(1L, long.MaxValue)]
         public long PolicyId { get; set; }
 
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 1)]
         [Alias("RuleId")]
+        [ValidateRange(1L, long.MaxValue)]
         public long[]? Id { get; set; }
+
+        [Parameter(ParameterSetName = InputSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PolicyRule? InputObject { get; set; }
 
         protected override void ProcessRecord()
         {
+            if (InputObject != null)
+            {
+                if (InputObject.PolicyId is not long pid || pid <= 0 || InputObject.Id is not long rid || rid <= 0)
+                {
+                    WriteCbError(new ArgumentException("The rule object has no PolicyId or Id; read it with Get-CbPolicyRule, or pass -PolicyId and -Id."),
+                        "InvalidPolicyRule", InputObject);
+                    return;
+                }
+                PolicyId = pid;
+                Id = new[] { rid };
+            }
             var session = GetSession();
             foreach (long id in Id!)
             {

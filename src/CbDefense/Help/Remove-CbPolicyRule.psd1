@@ -7,8 +7,9 @@ in. An unknown policy or rule writes a not-found error and the other rules are s
 what would be deleted and sends nothing.
 '@
     Parameters  = @{
-        PolicyId = 'The policy of the rules. Binds from the pipeline by property name.'
-        Id       = 'The rule ids to delete. Binds from the pipeline by property name.'
+        PolicyId    = 'The policy of the rules (with -Id).'
+        Id          = 'The rule ids to delete (with -PolicyId).'
+        InputObject = 'Rules to delete, as Get-CbPolicyRule writes them (from the pipeline). Only rule objects bind: piping a policy here is an error, so a policy id is never taken for a rule id.'
         Session  = 'The session to use; rules from the pipeline bring their own.'
         WhatIf   = 'Shows what would be deleted; nothing is sent.'
         Confirm  = 'Asks before each delete.'

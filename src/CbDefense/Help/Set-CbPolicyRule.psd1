@@ -8,8 +8,8 @@ rule object and pipe it. -Rule replaces the rule as a whole. Values are checked 
 -PassThru writes the rule as saved.
 '@
     Parameters  = @{
-        PolicyId         = 'The policy of the rule. Binds from the pipeline by property name.'
-        Id               = 'The rule id. Binds from the pipeline by property name.'
+        PolicyId         = 'The policy of the rule (with -Id). Rule objects from the pipeline bind to -InputObject instead.'
+        Id               = 'The rule id (with -PolicyId).'
         InputObject      = 'A rule from Get-CbPolicyRule (possibly modified). Binds from the pipeline.'
         Operation        = 'A new operation (see Add-CbPolicyRule for the values).'
         ApplicationType  = 'A new application type: NAME_PATH, SIGNED_BY or REPUTATION.'
