@@ -16,6 +16,13 @@
         'Get-CbDefenseSession'
         'Get-CbDevice'
         'Invoke-CbApi'
+        'Get-CbAlertSearchSuggestion'
+        'Get-CbEvent'
+        'Get-CbNotification'
+        'Get-CbWorkflowStatus'
+        'Invoke-CbThreatDismiss'
+        'Invoke-CbThreatUpdate'
+        'Watch-CbNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
