@@ -21,7 +21,8 @@ secret or session; one watch at a time may use it (a FILE.lock file is held whil
 Delivery is AT LEAST ONCE: after a crash, the notifications that were being passed on at that moment are written
 again by the next watch, so a consumer should tolerate duplicates (EventId identifies a notification). Nothing is
 lost across faults, Ctrl+C or a killed process. Without -StatePath, what was read but not yet written when the
-process dies is lost.
+process dies is lost. (One loss no client can prevent: a reply cut off on the wire, such as by a connection reset in
+the middle of the body, after the server had already removed its notifications from the queue.)
 
 -Count: with -StatePath, the watch ends right after the Count-th notification and the rest of that batch stays in
 FILE for the next watch. Without -StatePath, the rest of the batch that reached Count is written too (the server
