@@ -172,6 +172,24 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public async Task AServerThatIgnoresTheTimeRangeEndsWithAClearErrorInsteadOfEndlessSplitting()
+        {
+            var handler = new FakeHandler(r =>
+            {
+                var q = HttpUtility.ParseQueryString(r.Uri.Query);
+                int rows = int.Parse(q["rows"]!, CultureInfo.InvariantCulture);
+                var items = string.Join(",", Enumerable.Range(0, rows).Select(i => "{\"eventId\":\"x" + i + "\",\"eventTime\":1700000000000}"));
+                return FakeHandler.Json(200, "{\"success\":true,\"totalResults\":50000,\"results\":[" + items + "]}");
+            });
+            using var session = Fake.Session(handler);
+            var pager = session.GetClient().CreateEventPager(null);
+            pager.UtcNow = () => Now;
+            var ex = await Assert.ThrowsAsync<CbServerException>(() => ReadAll(pager));
+            Assert.Contains("does not seem to apply startTime/endTime", ex.Message);
+            Assert.True(handler.Count < 200, handler.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        [Fact]
         public void RejectsAnUndocumentedSearchWindowAndUnparsableTimeFilters()
         {
             using var session = Fake.Session(new FakeHandler(_ => FakeHandler.Json(200, "{}")));

@@ -136,6 +136,13 @@ namespace CbDefense
                 if (first.TotalResults > MaxResultWindow && TrySplit(r, first, ctx))
                 {
                     SplitCount++;
+                    // A server that ignored startTime/endTime would make every range match everything: stop instead of
+                    // splitting down to single milliseconds. Legitimate searches need far fewer splits than this.
+                    long limit = 64 + 8 * ((TotalResults ?? 0) / MaxResultWindow + 1);
+                    if (SplitCount > limit)
+                        throw new CbServerException("The event search still matches " + first.TotalResults.ToString("N0", CultureInfo.InvariantCulture) +
+                            " events in the time range " + r + " after " + SplitCount + " splits; the server does not seem to apply startTime/endTime, " +
+                            "so the search cannot be split below its 10,000-row limit. Narrow it with other filters.");
                     continue;
                 }
                 if (first.TotalResults > MaxResultWindow)
