@@ -122,11 +122,12 @@ Describe 'Watch-CbNotification under faults' {
         $path = '/integrationServices/v3/notification'
         Set-EmulatorFaults -Emulator $stream -Faults @(
             @{ kind = 'status'; status = 503; count = 1; path = $path }
-            @{ kind = 'latency'; latencyMs = 2500; count = 1; path = $path }
             @{ kind = 'throttle'; rate = 0.12; path = $path; retryAfter = 1 }
             @{ kind = 'malformed'; rate = 0.1; path = $path }
             @{ kind = 'html'; rate = 0.05; path = $path }
-            @{ kind = 'status'; status = 502; rate = 0.1; path = $path })
+            @{ kind = 'status'; status = 502; rate = 0.1; path = $path }
+            # Last, so it fires only on a request no other rule answered: that request times out on the client.
+            @{ kind = 'latency'; latencyMs = 2500; count = 1; path = $path })
         $before = (Get-Served $stream).Count
         $out = Watch-CbNotification -Session $streamSession -Count 30 -IntervalSec 1 -WarningVariable warns -WarningAction SilentlyContinue
         $faults = (Invoke-CbEmulatorAdmin -Emulator $stream -Path faults).faults
