@@ -35,6 +35,14 @@
         'Remove-CbPolicyRule'
         'Set-CbPolicy'
         'Set-CbPolicyRule'
+        # Events, threats, alerts and notifications
+        'Get-CbAlertSearchSuggestion'
+        'Get-CbEvent'
+        'Get-CbNotification'
+        'Get-CbWorkflowStatus'
+        'Invoke-CbThreatDismiss'
+        'Invoke-CbThreatUpdate'
+        'Watch-CbNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

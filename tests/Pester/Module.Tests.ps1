@@ -40,6 +40,19 @@ Describe 'The built module' {
         }
     }
 
+    It 'exports the event, threat and notification cmdlets of the contract' {
+        foreach ($name in 'Get-CbEvent', 'Invoke-CbThreatDismiss', 'Invoke-CbThreatUpdate', 'Get-CbWorkflowStatus',
+            'Get-CbAlertSearchSuggestion', 'Get-CbNotification', 'Watch-CbNotification') {
+            Get-Command $name -Module CbDefense | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'loads the event, workflow and notification views' {
+        foreach ($type in 'CbDefense.Event', 'CbDefense.WorkflowStatus', 'CbDefense.AlertSearchSuggestion', 'CbDefense.Notification') {
+            (Get-FormatData -TypeName $type) | Should -Not -BeNullOrEmpty
+        }
+    }
+
     It 'loads its format views' {
         $module.ExportedFormatFiles | Should -Not -BeNullOrEmpty
         (Get-FormatData -TypeName CbDefense.Device) | Should -Not -BeNullOrEmpty

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using CbDefense.Json;
+
+namespace CbDefense
+{
+    /// <summary>The workflow a threat or alert workflow request applies (v6 <c>workflow</c>).</summary>
+    public sealed class Workflow
+    {
+        /// <summary>OPEN or DISMISSED.</summary>
+        public string? State { get; set; }
+        public string? Remediation { get; set; }
+        public string? Comment { get; set; }
+        public string? ChangedBy { get; set; }
+        public DateTime? LastUpdateTime { get; set; }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        public override string ToString() => State ?? "";
+
+        internal static Workflow Read(FieldReader f)
+        {
+            var w = new Workflow
+            {
+                State = f.String("state"), Remediation = f.String("remediation"), Comment = f.String("comment"),
+                ChangedBy = f.String("changed_by"), LastUpdateTime = f.Time("last_update_time"),
+            };
+            f.CopyRestTo(w.AdditionalProperties);
+            return w;
+        }
+    }
+
+    /// <summary>The status of an asynchronous workflow request (v6 <c>workflow/status/{request_id}</c>).</summary>
+    public sealed class WorkflowStatus
+    {
+        public const string Queued = "QUEUED";
+        public const string InProgress = "IN_PROGRESS";
+        public const string Finished = "FINISHED";
+
+        public string? RequestId { get; set; }
+        /// <summary>QUEUED, IN_PROGRESS or FINISHED.</summary>
+        public string? Status { get; set; }
+        public long? NumHits { get; set; }
+        public long? NumSuccess { get; set; }
+        public string[]? FailedIds { get; set; }
+        /// <summary>The errors as the server gives them (strings or objects as plain values).</summary>
+        public object?[]? Errors { get; set; }
+        public Workflow? Workflow { get; set; }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+        /// <summary>The session this status was read through.</summary>
+        public Session? Session { get; internal set; }
+
+        public bool IsFinished => string.Equals(Status, Finished, StringComparison.OrdinalIgnoreCase);
+
+        public override string ToString() => (RequestId ?? "") + " " + (Status ?? "");
+
+        internal static WorkflowStatus Read(Dictionary<string, object?> json, Session? session)
+        {
+            var f = new FieldReader(json);
+            var s = new WorkflowStatus
+            {
+                Session = session,
+                RequestId = f.String("id") ?? f.String("request_id"),
+                Status = f.String("status"),
+                NumHits = f.Long("num_hits"),
+                NumSuccess = f.Long("num_success"),
+                FailedIds = f.StringArray("failed_ids"),
+                Errors = f.PlainArray("errors"),
+                Workflow = f.Object("workflow", Workflow.Read),
+            };
+            f.CopyRestTo(s.AdditionalProperties);
+            return s;
+        }
+    }
+
+    /// <summary>An alert search suggestion (v6 <c>alerts/search_suggestions</c>).</summary>
+    public sealed class AlertSearchSuggestion
+    {
+        public string? Term { get; set; }
+        public long? Weight { get; set; }
+        /// <summary>Every one of these SKUs is needed for the term (required_skus_all), as the API gives them.</summary>
+        public string[]? RequiredSkusAll { get; set; }
+        /// <summary>One of these SKUs is needed for the term (required_skus_some), as the API gives them.</summary>
+        public string[]? RequiredSkusSome { get; set; }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public Session? Session { get; internal set; }
+
+        public override string ToString() => Term ?? "";
+
+        internal static AlertSearchSuggestion Read(Dictionary<string, object?> json, Session? session)
+        {
+            var f = new FieldReader(json);
+            var s = new AlertSearchSuggestion
+            {
+                Session = session, Term = f.String("term"), Weight = f.Long("weight"),
+                RequiredSkusAll = f.StringArray("required_skus_all"), RequiredSkusSome = f.StringArray("required_skus_some"),
+            };
+            f.CopyRestTo(s.AdditionalProperties);
+            return s;
+        }
+    }
+}
