@@ -41,18 +41,29 @@ namespace CbDefense.Commands
         }
 
         /// <summary>Runs a Core call to completion on the pipeline thread, writing its messages as they come.</summary>
-        protected T Run<T>(Func<CallContext, Task<T>> call)
+        protected T Run<T>(Func<CallContext, Task<T>> call) => Await(Start(call));
+
+        /// <summary>
+        /// Starts a Core call without waiting for it (e.g. to fetch the next page while this one is written);
+        /// finish it with <see cref="Await{T}"/>. Ctrl+C cancels it like any other call.
+        /// </summary>
+        protected Task<T> Start<T>(Func<CallContext, Task<T>> call)
         {
             var log = Log;
-            Task<T> task;
             try
             {
-                task = call(new CallContext(_cts.Token, log));
+                return call(new CallContext(_cts.Token, log));
             }
             finally
             {
                 Drain(log);
             }
+        }
+
+        /// <summary>Waits for a started call on the pipeline thread, writing its messages as they come.</summary>
+        protected T Await<T>(Task<T> task)
+        {
+            var log = Log;
             var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, log.Signal };
             while (!task.IsCompleted)
             {
@@ -64,6 +75,9 @@ namespace CbDefense.Commands
                 throw new PipelineStoppedException();
             return task.GetAwaiter().GetResult();
         }
+
+        /// <summary>Cancels the calls this cmdlet still has in flight (a prefetch the pipeline no longer wants).</summary>
+        protected void CancelPending() => _cts.Cancel();
 
         protected void Run(Func<CallContext, Task> call) => Run(async ctx => { await call(ctx).ConfigureAwait(false); return true; });
 

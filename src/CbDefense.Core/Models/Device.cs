@@ -79,7 +79,8 @@ namespace CbDefense
 
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
         public IDictionary<string, object?> AdditionalProperties =>
-            _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+            // Sized for a full v3 row (about 40 extra fields), so reading one never rehashes.
+            _additional ??= new Dictionary<string, object?>(48, StringComparer.Ordinal);
 
         internal bool HasAdditionalProperties => _additional != null && _additional.Count > 0;
 

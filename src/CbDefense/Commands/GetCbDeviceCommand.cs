@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Threading.Tasks;
 
 namespace CbDefense.Commands
 {
@@ -121,58 +122,79 @@ namespace CbDefense.Commands
             }
 
             ulong written = 0, matched = 0;
+            long read = 0, expected = 0;
             bool firstPage = true;
-            long expected = 0;
             var progress = new ProgressRecord(ProgressId, "Get-CbDevice", "Reading devices from " + session.Uri);
             bool progressShown = false;
 
-            while (true)
+            // From the second page on, the next page is fetched while this one is written, so the server and the
+            // parser work at the same time. Nothing is prefetched past the first page, so
+            // "Get-CbDevice | Select-Object -First 1" still sends exactly one request.
+            Task<DevicePage?>? next = null;
+            try
             {
-                DevicePage? page;
-                try
+                while (true)
                 {
-                    page = Run(ctx => pager.NextPageAsync(ctx));
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    if (progressShown) CompleteProgress(progress);
-                    ThrowCbError(ex, "GetDevicesFailed", query);
-                    return;
-                }
-                if (page == null) break;
-
-                if (firstPage)
-                {
-                    firstPage = false;
-                    if (PagingParameters.IncludeTotalCount)
-                        WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, page.TotalResults), pattern == null ? 1.0 : 0.0));
-                    long available = Math.Max(0, page.TotalResults - (pattern == null ? (long)Math.Min(skip, long.MaxValue) : 0));
-                    expected = pattern == null && first != ulong.MaxValue ? Math.Min(available, (long)Math.Min(first, long.MaxValue)) : available;
-                }
-
-                foreach (var device in page.Devices)
-                {
-                    if (pattern != null)
+                    DevicePage? page;
+                    try
                     {
-                        if (!pattern.IsMatch(device.Name ?? string.Empty)) continue;
-                        matched++;
-                        if (matched <= skip) continue;
-                        if (written >= first) break;
+                        var pending = next;
+                        next = null;
+                        page = pending != null ? Await(pending) : Run(ctx => pager.NextPageAsync(ctx));
                     }
-                    WriteObject(device);
-                    written++;
-                }
-                if (pattern != null && written >= first) break;
+                    catch (Exception ex) when (IsReportable(ex))
+                    {
+                        if (progressShown) CompleteProgress(progress);
+                        ThrowCbError(ex, "GetDevicesFailed", query);
+                        return;
+                    }
+                    if (page == null) break;
+                    read += page.Devices.Count;
+                    bool more = !pager.IsComplete;
+                    if (more && !firstPage) next = Start(ctx => pager.NextPageAsync(ctx));
 
-                long read = pager.Consumed;
-                if (progressShown || (!pager.IsComplete && expected > read))
+                    if (firstPage)
+                    {
+                        firstPage = false;
+                        if (PagingParameters.IncludeTotalCount)
+                            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, page.TotalResults), pattern == null ? 1.0 : 0.0));
+                        long available = Math.Max(0, page.TotalResults - (pattern == null ? (long)Math.Min(skip, long.MaxValue) : 0));
+                        expected = pattern == null && first != ulong.MaxValue ? Math.Min(available, (long)Math.Min(first, long.MaxValue)) : available;
+                    }
+
+                    foreach (var device in page.Devices)
+                    {
+                        if (pattern != null)
+                        {
+                            if (!pattern.IsMatch(device.Name ?? string.Empty)) continue;
+                            matched++;
+                            if (matched <= skip) continue;
+                            if (written >= first) break;
+                        }
+                        WriteObject(device);
+                        written++;
+                    }
+                    if (pattern != null && written >= first) break;
+
+                    if (progressShown || (more && expected > read))
+                    {
+                        progressShown = true;
+                        progress.PercentComplete = expected > 0 ? (int)Math.Min(100, read * 100 / expected) : 0;
+                        progress.StatusDescription = pattern == null
+                            ? $"{read:N0} of {expected:N0} devices"
+                            : $"{read:N0} of {expected:N0} devices read, {written:N0} matched";
+                        WriteProgress(progress);
+                    }
+                }
+            }
+            finally
+            {
+                // The pipeline stopped (Select-Object -First, Ctrl+C), failed, or has all it wants, while a page
+                // was being prefetched: cancel it and observe its outcome.
+                if (next != null)
                 {
-                    progressShown = true;
-                    progress.PercentComplete = expected > 0 ? (int)Math.Min(100, read * 100 / expected) : 0;
-                    progress.StatusDescription = pattern == null
-                        ? $"{read:N0} of {expected:N0} devices"
-                        : $"{read:N0} of {expected:N0} devices read, {written:N0} matched";
-                    WriteProgress(progress);
+                    CancelPending();
+                    next.ContinueWith(t => { _ = t.Exception; }, TaskScheduler.Default);
                 }
             }
             if (progressShown) CompleteProgress(progress);
