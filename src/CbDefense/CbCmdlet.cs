@@ -94,6 +94,29 @@ namespace CbDefense.Commands
             }
         }
 
+        /// <summary>
+        /// Runs a call for one item of several. On failure writes one error for that item (<paramref name="notFoundErrorId"/>
+        /// for a 404, <paramref name="failedErrorId"/> otherwise) and returns false, so the other items go on.
+        /// </summary>
+        protected bool TryRun<T>(Func<CallContext, Task<T>> call, object? target, string notFoundErrorId, string failedErrorId, out T result)
+        {
+            try
+            {
+                result = Run(call);
+                return true;
+            }
+            catch (CbObjectNotFoundException ex)
+            {
+                WriteCbError(ex, notFoundErrorId, target);
+            }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                WriteCbError(ex, failedErrorId, target);
+            }
+            result = default!;
+            return false;
+        }
+
         /// <summary>A non-terminating error for one item: the other items go on.</summary>
         protected void WriteCbError(Exception ex, string errorId, object? target) => WriteError(ErrorMapper.ToRecord(ex, errorId, target));
 

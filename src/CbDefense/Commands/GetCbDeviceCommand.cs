@@ -58,22 +58,8 @@ namespace CbDefense.Commands
             var session = GetSession();
             foreach (long id in Id!)
             {
-                Device device;
-                try
-                {
-                    device = Run(ctx => session.GetClient().GetDeviceAsync(id, ctx));
-                }
-                catch (CbObjectNotFoundException ex)
-                {
-                    WriteCbError(ex, "DeviceNotFound", id);
-                    continue;
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    WriteCbError(ex, "GetDeviceFailed", id);
-                    continue;
-                }
-                WriteObject(device);
+                if (TryRun(ctx => session.GetClient().GetDeviceAsync(id, ctx), id, "DeviceNotFound", "GetDeviceFailed", out Device device))
+                    WriteObject(device);
             }
         }
 

@@ -80,22 +80,8 @@ namespace CbDefense.Commands
             var session = GetSession();
             foreach (string id in Id!)
             {
-                Event ev;
-                try
-                {
-                    ev = Run(ctx => session.GetClient().GetEventAsync(id, ctx));
-                }
-                catch (CbObjectNotFoundException ex)
-                {
-                    WriteCbError(ex, "EventNotFound", id);
-                    continue;
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    WriteCbError(ex, "GetEventFailed", id);
-                    continue;
-                }
-                WriteObject(ev);
+                if (TryRun(ctx => session.GetClient().GetEventAsync(id, ctx), id, "EventNotFound", "GetEventFailed", out Event ev))
+                    WriteObject(ev);
             }
         }
 

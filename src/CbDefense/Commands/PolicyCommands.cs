@@ -31,12 +31,8 @@ namespace CbDefense.Commands
             {
                 foreach (long id in Id!)
                 {
-                    try
-                    {
-                        WriteObject(Run(ctx => session.GetClient().GetPolicyAsync(id, ctx)));
-                    }
-                    catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", id); }
-                    catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "GetPolicyFailed", id); }
+                    if (TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "GetPolicyFailed", out Policy policy))
+                        WriteObject(policy);
                 }
                 return;
             }
@@ -251,14 +247,9 @@ namespace CbDefense.Commands
             foreach (long id in Id!)
             {
                 if (!ShouldProcess("policy id " + id + " on " + session.Uri, "Remove")) continue;
-                Policy current;
-                try
-                {
-                    // Read it first: a system policy is refused here with a clear error rather than by the server.
-                    current = Run(ctx => session.GetClient().GetPolicyAsync(id, ctx));
-                }
-                catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", id); continue; }
-                catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "RemovePolicyFailed", id); continue; }
+                // Read it first: a system policy is refused here with a clear error rather than by the server.
+                if (!TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "RemovePolicyFailed", out Policy current))
+                    continue;
                 if (current.SystemPolicy == true) { RefuseSystem(current); continue; }
                 Delete(session, id, id);
             }

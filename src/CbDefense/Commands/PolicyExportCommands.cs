@@ -43,11 +43,8 @@ namespace CbDefense.Commands
             var session = GetSession();
             foreach (long id in Id!)
             {
-                Policy p;
-                try { p = Run(ctx => session.GetClient().GetPolicyAsync(id, ctx)); }
-                catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", id); continue; }
-                catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "ExportPolicyFailed", id); continue; }
-                Export(p);
+                if (TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "ExportPolicyFailed", out Policy p))
+                    Export(p);
             }
         }
 
