@@ -35,19 +35,7 @@ namespace CbDefense
             string url = BuildPathAndQuery(EventPath, q);
             return ExecuteAsync(HttpMethod.Get, url, null, ctx ?? CallContext.None, async (resp, info) =>
             {
-                var stream = await OpenJsonAsync(resp, info).ConfigureAwait(false);
-                List<Event>? events;
-                ListJsonReader.Envelope env;
-                try
-                {
-                    events = ListJsonReader.Read(stream, "results", d => Event.Read(d, _session), out env);
-                }
-                catch (JsonException ex)
-                {
-                    throw await InvalidAsync(resp, info, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                }
-                if (env.HasErrorMessage || env.Success == false)
-                    throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+                var (events, env) = await ReadListAsync(resp, info, "results", d => Event.Read(d, _session)).ConfigureAwait(false);
                 var list = (IReadOnlyList<Event>?)events ?? Array.Empty<Event>();
                 return new EventPage(env.TotalResults ?? list.Count, list, start, rows, events == null);
             });

@@ -23,19 +23,7 @@ namespace CbDefense
             return ExecuteAsync(HttpMethod.Get, NotificationPath, null, ctx ?? CallContext.None, async (resp, info) =>
             {
                 if (info.Status == 204) return (IReadOnlyList<Notification>)Array.Empty<Notification>();
-                var stream = await OpenJsonAsync(resp, info).ConfigureAwait(false);
-                List<Notification>? items;
-                ListJsonReader.Envelope env;
-                try
-                {
-                    items = ListJsonReader.Read(stream, "notifications", d => Notification.Read(d, _session), out env);
-                }
-                catch (JsonException ex)
-                {
-                    throw await InvalidAsync(resp, info, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                }
-                if (env.HasErrorMessage || env.Success == false)
-                    throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+                var (items, _) = await ReadListAsync(resp, info, "notifications", d => Notification.Read(d, _session)).ConfigureAwait(false);
                 return (IReadOnlyList<Notification>)((IReadOnlyList<Notification>?)items ?? Array.Empty<Notification>());
             });
         }

@@ -246,6 +246,30 @@ namespace CbDefense
             return new ApiResponse(info.Method, info.Path, info.Status, info.Reason, info.ContentType, text, json, isJson);
         }
 
+        /// <summary>
+        /// Reads a v3 list reply (<c>{"success":..., "&lt;itemsKey&gt;": [...]}</c>) item by item into models; a malformed or
+        /// truncated body is a CbInvalidResponseException (retried for safe methods), success:false or errorMessage an error.
+        /// Returns null items when the list is null or absent.
+        /// </summary>
+        private async Task<(List<T>? Items, ListJsonReader.Envelope Envelope)> ReadListAsync<T>(
+            HttpResponseMessage resp, ResponseInfo info, string itemsKey, Func<Dictionary<string, object?>, T> map)
+        {
+            var stream = await OpenJsonAsync(resp, info).ConfigureAwait(false);
+            List<T>? items;
+            ListJsonReader.Envelope env;
+            try
+            {
+                items = ListJsonReader.Read(stream, itemsKey, map, out env);
+            }
+            catch (JsonException ex)
+            {
+                throw await InvalidAsync(resp, info, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
+            }
+            if (env.HasErrorMessage || env.Success == false)
+                throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+            return (items, env);
+        }
+
         private async Task<Stream> OpenJsonAsync(HttpResponseMessage resp, ResponseInfo info)
         {
             if (info.Status != 200)
