@@ -338,6 +338,19 @@ Describe 'Invalid input is rejected before any request' {
         (Invoke-CbEmulatorAdmin -Emulator $emu -Path stats).totalRequests | Should -Be 0
     }
 
+    It 'a policy piped by mistake is refused, never taken for a device id' {
+        $policy = Get-CbPolicy | Select-Object -First 1
+        Clear-EmulatorRequests -Emulator $emu
+        $policy | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NotADevice*'
+        $err[0].Exception.Message | Should -BeLike '*CbDefense.Policy*'
+        Get-ActionRequests | Should -BeNullOrEmpty
+        # Plain objects with a DeviceId or Id (from a CSV, say) still work.
+        [pscustomobject]@{ Id = $raw[0].deviceId } | Set-CbDeviceBackgroundScan -Enabled $true -Confirm:$false
+        @(Get-ActionRequests).Count | Should -Be 1
+    }
+
     It 'an unknown OS key in -SensorVersion stops the command' {
         { Update-CbDeviceSensor -DeviceId $raw[0].deviceId -SensorVersion @{ WINDOZE = '3.6.0.1979' } -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidSensorVersion*' -ExpectedMessage '*WINDOZE*WINDOWS, MAC, LINUX*'

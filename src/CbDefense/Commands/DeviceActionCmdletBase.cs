@@ -39,6 +39,13 @@ namespace CbDefense.Commands
         [Alias("Name")]
         public string? DeviceName { get; set; }
 
+        /// <summary>
+        /// The piped object itself, only to refuse the wrong kind: a Policy or PolicyRule has an Id too, and its id
+        /// must never be taken for a device id (which would act on an unrelated device).
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public PSObject? PipelineObject { get; set; }
+
         /// <summary>Device ids per request.</summary>
         [Parameter]
         [ValidateRange(1, MaximumBatchSize)]
@@ -83,6 +90,15 @@ namespace CbDefense.Commands
                 PrepareSession(session);
                 pending = new Pending(session);
                 _pending.Add(pending);
+            }
+            var piped = PipelineObject?.BaseObject;
+            if (piped != null && !(piped is Device) && piped.GetType().Namespace == typeof(Device).Namespace)
+            {
+                WriteError(new ErrorRecord(
+                    new ArgumentException(MyInvocation.MyCommand.Name + " acts on devices: pipe devices (Get-CbDevice) or device ids, not a " +
+                                          piped.GetType().FullName + ". Nothing was sent for it."),
+                    "NotADevice", ErrorCategory.InvalidType, piped));
+                return;
             }
             var ids = DeviceId ?? Array.Empty<long>();
             string? name = ids.Length == 1 && !string.IsNullOrWhiteSpace(DeviceName) ? DeviceName : null;

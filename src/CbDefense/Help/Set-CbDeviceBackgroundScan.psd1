@@ -24,6 +24,7 @@ the command stops before sending anything.
 '@
     Parameters  = @{
         DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
+        PipelineObject = 'The piped object, bound only so that objects that are not devices (a policy, a rule) are refused rather than their Id taken for a device id. Not meant to be given by hand.'
         DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
         BatchSize  = 'Device ids per request (1 to 10,000; default 1,000). Each batch is one request and one confirmation.'
         Force      = 'Sends without asking for confirmation. -WhatIf still wins: with -WhatIf nothing is sent.'
