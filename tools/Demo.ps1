@@ -52,8 +52,27 @@ try {
     Set-CbDeviceQuarantine -DeviceId $id -Enabled $false -Confirm:$false
     Get-CbDevice -Id $id | Format-Table Name, DeviceId, Status, Quarantined | Out-Host
 
-    Show-Step 'Raw access to any route' "Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel"
-    Invoke-CbApi -Path /integrationServices/v3/policy | Select-Object -ExpandProperty results | Select-Object -First 3 id, name, priorityLevel | Format-Table | Out-Host
+    Show-Step 'Policies' 'Get-CbPolicy'
+    Get-CbPolicy | Out-Host
+
+    Show-Step 'Deny a tool across a policy (with -WhatIf: nothing is sent)' "Get-CbPolicy -Name Standard | Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' -Action DENY -WhatIf"
+    Get-CbPolicy -Name Standard | Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' -Action DENY -WhatIf
+
+    Show-Step 'Events of the last day' 'Get-CbEvent -SearchWindow 1d -First 5'
+    Get-CbEvent -SearchWindow 1d -First 5 | Out-Host
+
+    Show-Step 'Raw access to any route: find a threat among the alerts' "(Invoke-CbApi -Method POST -Path /appservices/v6/orgs/$($emulator.OrgKey)/alerts/_search -Body @{ rows = 1 }).results[0].threat_id"
+    $threat = (Invoke-CbApi -Method POST -Path "/appservices/v6/orgs/$($emulator.OrgKey)/alerts/_search" -Body @{ rows = 1 }).results[0].threat_id
+    Write-Host "  -> $threat"
+
+    Show-Step 'Dismiss that threat''s alerts and wait for the server to apply it' "Invoke-CbThreatDismiss -ThreatId $threat -Remediation 'Reimaged' -Comment 'Demo' -Wait -Confirm:`$false"
+    Invoke-CbThreatDismiss -ThreatId $threat -Remediation 'Reimaged' -Comment 'Demo' -Wait -Confirm:$false | Out-Host
+
+    Show-Step 'SIEM notifications need a SIEM key: a second session side by side' "`$siem = Connect-CbDefense -Uri ... (SIEM key); Get-CbNotification -Session `$siem | Select-Object -First 4"
+    $siemSecret, $siemId = $emulator.SiemToken -split '/', 2
+    $siem = Connect-CbDefense -Uri $emulator.Uri -ApiId $siemId -ApiSecretKey (ConvertTo-SecureString $siemSecret -AsPlainText -Force)
+    Get-CbNotification -Session $siem | Select-Object -First 4 | Out-Host
+    Disconnect-CbDefense -Session $siem
 
     Show-Step 'Errors carry the server''s message' 'Get-CbDevice -Id 999999999'
     Get-CbDevice -Id 999999999 -ErrorAction SilentlyContinue -ErrorVariable notFound
