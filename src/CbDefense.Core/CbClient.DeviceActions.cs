@@ -214,8 +214,6 @@ namespace CbDefense
 
     public sealed partial class CbClient
     {
-        internal const string PolicyListPath = "/integrationServices/v3/policy";
-
         /// <summary>The v6 device actions route of this session's org, or an exception when the session has no org key.</summary>
         public string GetDeviceActionsPath() =>
             "/appservices/v6/orgs/" + Uri.EscapeDataString(RequireOrgKey()) + "/device_actions";
@@ -248,67 +246,6 @@ namespace CbDefense
                                             ErrorMapper.Snippet(r.Text) + " [" + r.Method + " " + r.RequestUri + "]")
                 { StatusCode = r.StatusCode, Method = r.Method, RequestUri = r.RequestUri, ResponseSnippet = ErrorMapper.Snippet(r.Text) };
             return new DeviceActionResult(request, r.StatusCode, r.IsJson ? r.Json : null);
-        }
-
-        /// <summary>
-        /// Resolves a policy name to its id through the v3 policy list (GET /integrationServices/v3/policy, paged):
-        /// exact, case-insensitive match. None or several matches throw ArgumentException naming the candidates.
-        /// (A small lookup for Set-CbDevicePolicy -PolicyName; the policy client proper lives elsewhere.)
-        /// </summary>
-        internal async Task<long> ResolvePolicyIdAsync(string name, CallContext? ctx)
-        {
-            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A policy name is required.", nameof(name));
-            string wanted = name.Trim();
-            var all = new List<KeyValuePair<long, string>>();
-            const int rows = 5000;
-            long start = 1;
-            while (true)
-            {
-                var q = new Dictionary<string, object?>(StringComparer.Ordinal) { ["rows"] = rows, ["start"] = start };
-                var r = await SendAsync(HttpMethod.Get, PolicyListPath, q, null, ctx).ConfigureAwait(false);
-                var env = r.Json as Dictionary<string, object?>;
-                if (env == null || !(env.TryGetValue("results", out var res) && res is List<object?> results))
-                    throw new CbInvalidResponseException("The policy list reply has no results array: " + ErrorMapper.Snippet(r.Text) +
-                                                         " [" + r.Method + " " + r.RequestUri + "]")
-                    { StatusCode = r.StatusCode, Method = r.Method, RequestUri = r.RequestUri, ResponseSnippet = ErrorMapper.Snippet(r.Text) };
-                foreach (var item in results)
-                {
-                    if (!(item is Dictionary<string, object?> p)) continue;
-                    long? id = p.TryGetValue("id", out var idv) ? AsLong(idv) : null;
-                    string? pname = p.TryGetValue("name", out var nv) ? nv as string : null;
-                    if (id.HasValue && pname != null) all.Add(new KeyValuePair<long, string>(id.Value, pname));
-                }
-                long total = env.TryGetValue("totalResults", out var tv) && AsLong(tv) is long t ? t : -1;
-                start += results.Count;
-                if (results.Count == 0 || total < 0 || start > total) break;
-            }
-            var matches = all.Where(p => string.Equals(p.Value.Trim(), wanted, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (matches.Count == 1) return matches[0].Key;
-            if (matches.Count > 1)
-                throw new ArgumentException("The policy name '" + wanted + "' matches " + matches.Count.ToString(CultureInfo.InvariantCulture) +
-                                            " policies: " + Describe(matches) + ". Use -PolicyId.");
-            var close = all.Where(p => p.Value.IndexOf(wanted, StringComparison.OrdinalIgnoreCase) >= 0 ||
-                                       wanted.IndexOf(p.Value, StringComparison.OrdinalIgnoreCase) >= 0).ToList();
-            var shown = (close.Count > 0 ? close : all).OrderBy(p => p.Value, StringComparer.OrdinalIgnoreCase).ToList();
-            string list = shown.Count == 0 ? "the server has no policies" :
-                (close.Count > 0 ? "similar names: " : "the policies are: ") + Describe(shown.Take(25).ToList()) +
-                (shown.Count > 25 ? " and " + (shown.Count - 25).ToString(CultureInfo.InvariantCulture) + " more" : "");
-            throw new ArgumentException("No policy is named '" + wanted + "'; " + list + ".");
-        }
-
-        private static string Describe(IReadOnlyList<KeyValuePair<long, string>> policies) =>
-            string.Join(", ", policies.Select(p => "'" + p.Value + "' (" + p.Key.ToString(CultureInfo.InvariantCulture) + ")"));
-
-        private static long? AsLong(object? v)
-        {
-            switch (v)
-            {
-                case long l: return l;
-                case int i: return i;
-                case double d when d == Math.Floor(d) && Math.Abs(d) < 9e15: return (long)d;
-                case string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long p): return p;
-                default: return null;
-            }
         }
     }
 }

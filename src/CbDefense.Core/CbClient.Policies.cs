@@ -47,6 +47,32 @@ namespace CbDefense
             return all;
         }
 
+        /// <summary>
+        /// Resolves a policy name to its id through the policy list: exact, case-insensitive match. None or several
+        /// matches throw ArgumentException naming the candidates (for Set-CbDevicePolicy -PolicyName).
+        /// </summary>
+        public async Task<long> ResolvePolicyIdAsync(string name, CallContext? ctx)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A policy name is required.", nameof(name));
+            string wanted = name.Trim();
+            var all = (await GetPoliciesAsync(ctx).ConfigureAwait(false)).Where(p => p.Id > 0 && p.Name != null).ToList();
+            var matches = all.Where(p => string.Equals(p.Name!.Trim(), wanted, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matches.Count == 1) return matches[0].Id;
+            if (matches.Count > 1)
+                throw new ArgumentException("The policy name '" + wanted + "' matches " + matches.Count.ToString(CultureInfo.InvariantCulture) +
+                                            " policies: " + DescribePolicies(matches) + ". Use -PolicyId.");
+            var close = all.Where(p => p.Name!.IndexOf(wanted, StringComparison.OrdinalIgnoreCase) >= 0 ||
+                                       wanted.IndexOf(p.Name!, StringComparison.OrdinalIgnoreCase) >= 0).ToList();
+            var shown = (close.Count > 0 ? close : all).OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            string list = shown.Count == 0 ? "the server has no policies" :
+                (close.Count > 0 ? "similar names: " : "the policies are: ") + DescribePolicies(shown.Take(25).ToList()) +
+                (shown.Count > 25 ? " and " + (shown.Count - 25).ToString(CultureInfo.InvariantCulture) + " more" : "");
+            throw new ArgumentException("No policy is named '" + wanted + "'; " + list + ".");
+        }
+
+        private static string DescribePolicies(IEnumerable<Policy> policies) =>
+            string.Join(", ", policies.Select(p => "'" + p.Name + "' (" + Id(p.Id) + ")"));
+
         /// <summary>GET /integrationServices/v3/policy/{id}, unwrapping policyInfo. 404 → CbObjectNotFoundException naming the policy.</summary>
         public async Task<Policy> GetPolicyAsync(long id, CallContext? ctx)
         {
