@@ -20,13 +20,8 @@ namespace CbDefense.Commands
         protected override void ProcessRecord()
         {
             var session = GetSession();
-            Policy policy;
-            try
-            {
-                policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
-            }
-            catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", PolicyId); return; }
-            catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "GetPolicyRuleFailed", PolicyId); return; }
+            if (!TryRun(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx), PolicyId, "PolicyNotFound", "GetPolicyRuleFailed", out Policy policy))
+                return;
             if (Id == null)
             {
                 WriteObject(policy.Rules, enumerateCollection: true);
@@ -185,11 +180,11 @@ namespace CbDefense.Commands
             {
                 if (InputObject != null && (policyId <= 0 || ruleId <= 0))
                     throw new ArgumentException("The rule object has no PolicyId or Id; read it with Get-CbPolicyRule, or pass -PolicyId and -Id.");
+                // Check the given fields before anything is read or sent; the merged rule is checked again below.
+                NormalizeGivenFields();
                 if (ParameterSetName == RuleSet) rule = PolicyInput.ToRule(Rule);
                 else if (InputObject != null) rule = Apply(InputObject.Clone());
-                // Check what was given now; the fields-only form is checked again once merged with the current rule.
                 if (rule != null) PolicyValues.ValidateRule(rule);
-                else Apply(new PolicyRule { Operation = "RUN", ApplicationType = "NAME_PATH", ApplicationValue = "x", Action = "DENY" }, validate: true);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
             {
@@ -207,6 +202,7 @@ namespace CbDefense.Commands
                     var current = policy.Rules.FirstOrDefault(r => r.Id == ruleId) ??
                                   throw new CbObjectNotFoundException("Rule " + ruleId + " was not found in " + PolicyInput.Describe(policy) + ".");
                     rule = Apply(current.Clone());
+                    PolicyValues.ValidateRule(rule);
                 }
                 var toSend = rule;
                 Run(ctx => session.GetClient().ReplacePolicyRuleAsync(policyId, ruleId, toSend, ctx));
@@ -221,14 +217,22 @@ namespace CbDefense.Commands
             catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "SetPolicyRuleFailed", (object?)InputObject ?? ruleId); }
         }
 
-        private PolicyRule Apply(PolicyRule r, bool validate = false)
+        private void NormalizeGivenFields()
+        {
+            if (Operation != null) Operation = PolicyValues.NormalizeOperation(Operation);
+            if (ApplicationType != null) ApplicationType = PolicyValues.NormalizeApplicationType(ApplicationType);
+            if (Action != null) Action = PolicyValues.NormalizeAction(Action);
+            if (ApplicationValue != null && ApplicationValue.Length == 0)
+                throw new ArgumentException("The application value cannot be empty.");
+        }
+
+        private PolicyRule Apply(PolicyRule r)
         {
             if (Operation != null) r.Operation = Operation;
             if (ApplicationType != null) r.ApplicationType = ApplicationType;
             if (ApplicationValue != null) r.ApplicationValue = ApplicationValue;
             if (Action != null) r.Action = Action;
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Required))) r.Required = Required.IsPresent;
-            if (validate) PolicyValues.ValidateRule(r);
             return r;
         }
     }
