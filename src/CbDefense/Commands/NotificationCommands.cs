@@ -177,7 +177,12 @@ namespace CbDefense.Commands
                 if (left <= TimeSpan.Zero) return false;
                 if (left < wait)
                 {
-                    Run(ctx => Task.Delay(left, ctx.CancellationToken));
+                    // Timers may fire a few milliseconds early: wait until -Until has really passed.
+                    while ((left = UntilUtc - DateTime.UtcNow) > TimeSpan.Zero)
+                    {
+                        var remaining = left;
+                        Run(ctx => Task.Delay(remaining + TimeSpan.FromMilliseconds(1), ctx.CancellationToken));
+                    }
                     return false;
                 }
             }
