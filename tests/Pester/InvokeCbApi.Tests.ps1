@@ -69,6 +69,16 @@ Describe 'Invoke-CbApi' {
         $err.Exception.Message | Should -Not -BeNullOrEmpty
     }
 
+    It '-WhatIf sends nothing for a change, and reads are still sent' {
+        $dev = (Invoke-CbApi -Path /integrationServices/v3/device -Query @{rows=1}).results[0]
+        Clear-EmulatorRequests -Emulator $emu
+        Invoke-CbApi -Method PATCH -Path "/integrationServices/v3/device/$($dev.deviceId)" -Body @{ policyName = 'Standard' } -WhatIf
+        Invoke-CbApi -Method DELETE -Path /integrationServices/v3/policy/1 -WhatIf
+        @(Get-EmulatorRequests -Emulator $emu).Count | Should -Be 0
+        $null = Invoke-CbApi -Path /integrationServices/v3/policy -WhatIf
+        @(Get-EmulatorRequests -Emulator $emu).Count | Should -Be 1
+    }
+
     It 'a 204 writes nothing' {
         $dev = (Invoke-CbApi -Path /integrationServices/v3/device -Query @{rows=1}).results[0]
         $r = Invoke-CbApi -Method POST -Path "/appservices/v6/orgs/$($emu.OrgKey)/device_actions" -Body @{ action_type = 'BACKGROUND_SCAN'; device_id = @($dev.deviceId); options = @{ toggle = 'ON' } }

@@ -7,7 +7,7 @@ using System.Net.Http;
 namespace CbDefense.Commands
 {
     /// <summary>Raw access to any route of the API, through the session's pipeline (auth, throttle gate, retries, errors).</summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "CbApi")]
+    [Cmdlet(VerbsLifecycle.Invoke, "CbApi", SupportsShouldProcess = true)]
     [OutputType(typeof(PSObject), typeof(string))]
     public sealed class InvokeCbApiCommand : CbSessionCmdlet
     {
@@ -36,6 +36,9 @@ namespace CbDefense.Commands
             var session = GetSession();
             string path = Path!.StartsWith("/", StringComparison.Ordinal) ? Path : "/" + Path;
             var method = new HttpMethod(Method.ToUpperInvariant());
+            // Reads go straight through; anything that may change the server honours -WhatIf and -Confirm.
+            bool read = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options;
+            if (!read && !ShouldProcess(session.Uri + path, method.Method)) return;
             ApiResponse response;
             try
             {

@@ -7,7 +7,7 @@ through the session's pipeline: the X-Auth-Token header, the throttle gate and r
 certificate options, verbose and debug logging with the token redacted.
 
 The reply is parsed as JSON and written as objects (like Invoke-RestMethod); with -Raw it is written as text.
-A 204 reply writes nothing. Errors follow the module's rules: 401, 404, 400, 5xx, a v3 reply with
+A 204 reply writes nothing. POST, PUT, PATCH and DELETE support -WhatIf and -Confirm. Errors follow the module's rules: 401, 404, 400, 5xx, a v3 reply with
 "success": false, a reply with "errorMessage" and a reply that is not JSON (such as an HTML page from a proxy)
 are error records carrying the server's message.
 '@
@@ -19,6 +19,8 @@ are error records carrying the server's message.
         Raw              = 'Writes the reply as text instead of parsing it.'
         ExpectedResponse = 'A hashtable of keys the reply must have with these values (for example @{ success = $true }); otherwise an error names the first key that differs. The status must be 200.'
         Session          = 'The session to use; defaults to the default session.'
+        WhatIf           = 'For POST, PUT, PATCH and DELETE: shows the request that would be sent, and sends nothing. Reads are always sent.'
+        Confirm          = 'For POST, PUT, PATCH and DELETE: asks before sending.'
     }
     Inputs      = @{ 'System.Object' = 'A body, from the pipeline.' }
     Outputs     = @{
