@@ -136,6 +136,7 @@ namespace CbDefense.Json
             switch (v)
             {
                 case long l: return (true, l);
+                case int i: return (true, i);
                 case double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue: return (true, (long)d);
                 case string s when long.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p): return (true, p);
                 default: return (false, 0);

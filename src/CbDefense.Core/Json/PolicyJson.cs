@@ -12,7 +12,6 @@ namespace CbDefense.Json
     /// </summary>
     internal static class PolicyJson
     {
-        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
         private static readonly string[] TopFields = { "id", "name", "description", "priorityLevel", "systemPolicy", "latestRevision", "version" };
         private static readonly string[] SettingsFields = { "rules", "sensorSettings", "avSettings", "directoryActionRules", "knownBadHashAutoDeleteDelayMs" };
@@ -326,87 +325,44 @@ namespace CbDefense.Json
             }
         }
 
-        internal static long ToMs(DateTime t)
-        {
-            var u = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc);
-            return (long)Math.Round((u - Epoch).TotalMilliseconds);
-        }
+        internal static long ToMs(DateTime t) => FieldReader.ToEpochMs(t);
+
+        // The liberal conversions are FieldReader's (shared with events and notifications); here null and blank
+        // strings read as "no value" rather than as a mismatch.
+        private static bool IsBlank(object? v) => v == null || (v is string s && s.Trim().Length == 0);
 
         internal static bool TryLong(object? v, out long? value)
         {
             value = null;
-            switch (v)
-            {
-                case null: return true;
-                case long l: value = l; return true;
-                case int i: value = i; return true;
-                case double d when d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue: value = (long)d; return true;
-                case string s:
-                    s = s.Trim();
-                    if (s.Length == 0) return true;
-                    if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls)) { value = ls; return true; }
-                    return false;
-                default: return false;
-            }
+            if (IsBlank(v)) return true;
+            var (ok, l) = FieldReader.ToLong(v!);
+            if (ok) value = l;
+            return ok;
         }
 
         internal static bool TryString(object? v, out string? value)
         {
             value = null;
-            switch (v)
-            {
-                case null: return true;
-                case string s: value = s; return true;
-                case long l: value = l.ToString(CultureInfo.InvariantCulture); return true;
-                case double d: value = d.ToString("R", CultureInfo.InvariantCulture); return true;
-                case bool b: value = b ? "true" : "false"; return true;
-                default: return false;
-            }
+            if (v == null) return true;
+            var (ok, s) = FieldReader.ToStringValue(v);
+            if (ok) value = s;
+            return ok;
         }
 
         internal static bool TryBool(object? v, out bool? value)
         {
             value = null;
-            switch (v)
-            {
-                case null: return true;
-                case bool b: value = b; return true;
-                case long l when l == 0 || l == 1: value = l == 1; return true;
-                case string s:
-                    if (s.Trim().Length == 0) return true;
-                    if (CredentialStore.TryParseBool(s, out var pb)) { value = pb; return true; }
-                    return false;
-                default: return false;
-            }
+            if (IsBlank(v)) return true;
+            var (ok, b) = FieldReader.ToBool(v!);
+            if (ok) value = b;
+            return ok;
         }
 
         internal static bool TryEpoch(object? v, out DateTime? value)
         {
             value = null;
-            double ms;
-            switch (v)
-            {
-                case null: return true;
-                case long l: ms = l; break;
-                case double d: ms = d; break;
-                case string s:
-                    if (s.Trim().Length == 0) return true;
-                    if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out ms))
-                    {
-                        if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
-                        {
-                            value = DateTime.SpecifyKind(dt, DateTimeKind.Utc);
-                            return true;
-                        }
-                        return false;
-                    }
-                    break;
-                default: return false;
-            }
-            if (double.IsNaN(ms) || ms < -62135596800000d || ms > 253402300799999d) return false;
-            if (ms == 0) return true;
-            value = Epoch.AddTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
-            return true;
+            if (IsBlank(v)) return true;
+            return FieldReader.TryTime(v!, out value, out _);
         }
     }
 }
