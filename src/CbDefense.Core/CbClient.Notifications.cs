@@ -20,12 +20,12 @@ namespace CbDefense
         /// </summary>
         public Task<IReadOnlyList<Notification>> GetNotificationsAsync(CallContext? ctx)
         {
-            return ExecuteAsync(HttpMethod.Get, NotificationPath, null, ctx ?? CallContext.None, async (resp, info) =>
+            return SendAsync(CbRequest.Create(HttpMethod.Get, NotificationPath), async (info, body, ct) =>
             {
                 if (info.Status == 204) return (IReadOnlyList<Notification>)Array.Empty<Notification>();
-                var (items, _) = await ReadListAsync(resp, info, "notifications", d => Notification.Read(d, _session)).ConfigureAwait(false);
+                var (items, _) = await ReadListAsync(info, body, "notifications", d => Notification.Read(d, _session)).ConfigureAwait(false);
                 return (IReadOnlyList<Notification>)((IReadOnlyList<Notification>?)items ?? Array.Empty<Notification>());
-            });
+            }, ctx);
         }
 
         /// <summary>
@@ -40,7 +40,7 @@ namespace CbDefense
             try
             {
                 var q = new Dictionary<string, object?> { ["rows"] = 1, ["start"] = 1 };
-                await SendAsync(HttpMethod.Get, DevicePath, q, null, ctx).ConfigureAwait(false);
+                await SendAsync(HttpMethod.Get, Services.Legacy.LegacyDeviceService.DevicePath, q, null, ctx).ConfigureAwait(false);
                 otherApiWorks = true;
             }
             catch (CbApiException)

@@ -10,16 +10,7 @@ namespace CbDefense
     // The v6 threat workflow, workflow status and alert search suggestion routes (cbapi's CbPSCBaseAPI helpers).
     public sealed partial class CbClient
     {
-        /// <summary>
-        /// /appservices/v6/orgs/{org_key}/&lt;tail&gt;. Throws InvalidOperationException (before any request) when the
-        /// session has no org key.
-        /// </summary>
-        internal string RequireOrgPath(string tail, string what)
-        {
-            if (string.IsNullOrEmpty(_session.OrgKey))
-                throw new InvalidOperationException(what + " uses the v6 API, which needs the org key: connect with -OrgKey (or set org_key in the credentials profile).");
-            return "/appservices/v6/orgs/" + Uri.EscapeDataString(_session.OrgKey!) + "/" + tail;
-        }
+        internal string RequireOrgPath(string tail, string what) => OrgPath("/appservices/v6", tail, what);
 
         /// <summary>
         /// POST .../threat/workflow/_criteria (cbapi bulk_threat_update / bulk_threat_dismiss): sets <paramref name="state"/>
@@ -33,7 +24,7 @@ namespace CbDefense
             if (ids.Count == 0) throw new ArgumentException("At least one threat id is required.", nameof(threatIds));
             if (ids.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("One or more invalid threat ID values (empty).", nameof(threatIds));
             if (state != "OPEN" && state != "DISMISSED") throw new ArgumentException("The state must be OPEN or DISMISSED.", nameof(state));
-            string path = RequireOrgPath("threat/workflow/_criteria", "The threat workflow");
+            string path = RequireOrgPath("threat/workflow/_criteria", "the threat workflow");
             var body = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["threat_id"] = ids.Cast<object?>().ToList(),
@@ -54,7 +45,7 @@ namespace CbDefense
         public async Task<WorkflowStatus> GetWorkflowStatusAsync(string requestId, CallContext? ctx)
         {
             if (string.IsNullOrWhiteSpace(requestId)) throw new ArgumentException("A request id is required.", nameof(requestId));
-            string path = RequireOrgPath("workflow/status/" + Uri.EscapeDataString(requestId.Trim()), "The workflow status");
+            string path = RequireOrgPath("workflow/status/" + Uri.EscapeDataString(requestId.Trim()), "the workflow status");
             var r = await SendAsync(HttpMethod.Get, path, null, null, ctx).ConfigureAwait(false);
             if (r.Json is Dictionary<string, object?> d)
             {
@@ -68,7 +59,7 @@ namespace CbDefense
         /// <summary>GET .../alerts/search_suggestions?suggest.q=... (an empty query sends suggest.q=).</summary>
         public async Task<IReadOnlyList<AlertSearchSuggestion>> GetAlertSearchSuggestionsAsync(string? query, CallContext? ctx)
         {
-            string path = RequireOrgPath("alerts/search_suggestions", "Alert search suggestions");
+            string path = RequireOrgPath("alerts/search_suggestions", "alert search suggestions");
             var q = new Dictionary<string, object?>(StringComparer.Ordinal) { ["suggest.q"] = query ?? "" };
             var r = await SendAsync(HttpMethod.Get, path, q, null, ctx).ConfigureAwait(false);
             var list = new List<AlertSearchSuggestion>();

@@ -1,12 +1,10 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Threading.Tasks;
 using CbDefense.Http;
@@ -16,26 +14,24 @@ using Newtonsoft.Json;
 namespace CbDefense
 {
     /// <summary>
-    /// The API client of a <see cref="Session"/>: raw JSON requests (cbapi's api_json_request, get_object, get_raw_data,
-    /// post/put/delete_object, raise_unless_json) and the device calls. Every error is mapped to a CbApiException.
+    /// The raw API of a <see cref="Session"/> (cbapi's api_json_request, get_object, get_raw_data, post/put/delete_object,
+    /// raise_unless_json), and the JSON plumbing the per-area services share. Every request goes through the session's
+    /// one transport; every error is a CbApiException.
     /// </summary>
     public sealed partial class CbClient
     {
-        public const string DevicePath = "/integrationServices/v3/device";
-
-        private static readonly Random Jitter = new Random();
         private readonly Session _session;
-        private readonly HttpClient _http;
-        private readonly SessionOptions _options;
+        private readonly Transport _transport;
 
-        internal CbClient(Session session, HttpClient http, SessionOptions options)
+        internal CbClient(Session session, Transport transport)
         {
             _session = session;
-            _http = http;
-            _options = options;
+            _transport = transport;
         }
 
         public Session Session => _session;
+
+        internal Redactor Redactor => _transport.Redactor;
 
         // ---------------------------------------------------------------- raw API
 
@@ -47,11 +43,7 @@ namespace CbDefense
         public Task<ApiResponse> SendAsync(HttpMethod method, string path, IDictionary<string, object?>? query, object? body, CallContext? ctx)
         {
             if (method == null) throw new ArgumentNullException(nameof(method));
-            string url = BuildPathAndQuery(path, query);
-            byte[]? content = null;
-            if (body != null || method == HttpMethod.Post || method == HttpMethod.Put || method.Method == "PATCH")
-                content = Encoding.UTF8.GetBytes(PlainJson.Serialize(body));
-            return ExecuteAsync(method, url, content, ctx ?? CallContext.None, ReadApiResponseAsync);
+            return SendJsonAsync(JsonRequest(method, path, query, body), ctx);
         }
 
         /// <summary>cbapi get_object: 200 → the parsed JSON; 204 → null; anything else → error.</summary>
@@ -105,119 +97,37 @@ namespace CbDefense
             }
         }
 
-        // ---------------------------------------------------------------- plumbing
+        // ---------------------------------------------------------------- plumbing for the services
 
-        internal readonly struct ResponseInfo
+        /// <summary>A request with the query encoded as cbapi does and, for POST/PUT/PATCH or a given body, a JSON body.</summary>
+        internal CbRequest JsonRequest(HttpMethod method, string path, IDictionary<string, object?>? query, object? body)
         {
-            public ResponseInfo(string method, string path, int status, string? reason, string? contentType)
-            {
-                Method = method; Path = path; Status = status; Reason = reason; ContentType = contentType;
-            }
-            public string Method { get; }
-            public string Path { get; }
-            public int Status { get; }
-            public string? Reason { get; }
-            public string? ContentType { get; }
+            string url = BuildPathAndQuery(path, query);
+            if (body != null || method == HttpMethod.Post || method == HttpMethod.Put || method.Method == "PATCH")
+                return CbRequest.Json(method, url, PlainJson.Serialize(body));
+            return CbRequest.Create(method, url);
         }
 
-        /// <summary>
-        /// Sends a request through the pipeline (gate, retries, logging, auth), maps a status >= 400 to an exception and
-        /// lets <paramref name="read"/> parse the buffered reply. An invalid (non-JSON, truncated) reply to a method safe to
-        /// repeat is retried too, within the retry count and budget.
-        /// </summary>
-        internal async Task<T> ExecuteAsync<T>(HttpMethod method, string pathAndQuery, byte[]? body, CallContext ctx,
-                                               Func<HttpResponseMessage, ResponseInfo, Task<T>> read)
+        /// <summary>Sends a request and reads the whole reply as an <see cref="ApiResponse"/> (JSON parsed when it is JSON).</summary>
+        internal Task<ApiResponse> SendJsonAsync(CbRequest request, CallContext? ctx) => _transport.SendAsync(request, ReadApiResponseAsync, ctx);
+
+        /// <summary>Sends a request and lets <paramref name="read"/> parse the reply (status below 400).</summary>
+        internal Task<T> SendAsync<T>(CbRequest request, ResponseReader<T> read, CallContext? ctx) => _transport.SendAsync(request, read, ctx);
+
+        /// <summary>A JSON object reply as plain values; a reply that is not one is a CbInvalidResponseException.</summary>
+        internal async Task<Dictionary<string, object?>> SendForObjectAsync(CbRequest request, CallContext? ctx)
         {
-            _session.ThrowIfDisposed();
-            var ct = ctx.CancellationToken;
-            string safePath = _session.Redactor.Redact(pathAndQuery);
-            var total = Stopwatch.StartNew();
-            int retry = 0;
-            int max = Math.Max(0, _options.MaximumRetryCount);
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                HttpResponseMessage response;
-                using (var request = new HttpRequestMessage(method, _session.BaseUrl + pathAndQuery))
-                {
-                    if (body != null)
-                    {
-                        var content = new ByteArrayContent(body);
-                        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-                        request.Content = content;
-                    }
-                    RequestContext.Set(request, ctx);
-                    try
-                    {
-                        response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                    }
-                    catch (CbApiException) { throw; }
-                    catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
-                    catch (ObjectDisposedException) when (_session.IsDisposed) { _session.ThrowIfDisposed(); throw; }
-                    catch (Exception ex) when (RequestContext.IsConnectionFailure(ex) || ex is OperationCanceledException)
-                    {
-                        string host = _session.Uri.GetLeftPart(UriPartial.Authority);
-                        throw new CbConnectionException("Received a network connection error from " + host + ": " +
-                                                        _session.Redactor.Redact(Flatten(ex)) + " [" + method.Method + " " + safePath + "]", ex)
-                        { Method = method.Method, RequestUri = safePath };
-                    }
-                }
-                using (response)
-                {
-                    var info = new ResponseInfo(method.Method, safePath, (int)response.StatusCode, response.ReasonPhrase,
-                                                response.Content?.Headers.ContentType?.MediaType);
-                    if (info.Status >= 400)
-                    {
-                        string text = response.Content == null ? "" : await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-                        throw ErrorMapper.FromStatus(info.Method, info.Path, info.Status, info.Reason, text, _session.Redactor);
-                    }
-                    try
-                    {
-                        return await read(response, info).ConfigureAwait(false);
-                    }
-                    catch (CbInvalidResponseException ex) when (RequestContext.IsSafeToRepeat(method) && retry < max)
-                    {
-                        var wait = Backoff(retry);
-                        if (total.Elapsed + wait > _options.RetryBudget) throw;
-                        retry++;
-                        var log = ctx.Log;
-                        if (log != null)
-                        {
-                            string m = "Waiting " + RetryHandler.Secs(wait) + " s before retry " + retry + "/" + max + " of " +
-                                       method.Method + " " + safePath + ": invalid response (" + FirstLine(ex.Message) + ")";
-                            LoggingHandler.SafeLog(() => log.Verbose(m));
-                        }
-                        await Task.Delay(wait, ct).ConfigureAwait(false);
-                    }
-                }
-            }
+            var r = await SendJsonAsync(request, ctx).ConfigureAwait(false);
+            if (r.Json is Dictionary<string, object?> d) return d;
+            throw ErrorMapper.Invalid(r.Method, r.RequestUri, r.StatusCode, r.ReasonPhrase, r.ContentType,
+                                      r.Text.Trim().Length == 0 ? "empty body where a JSON object was expected" : "not a JSON object", r.Text, null);
         }
 
-        private static string FirstLine(string s)
+        private async Task<ApiResponse> ReadApiResponseAsync(ResponseInfo info, Stream body, System.Threading.CancellationToken ct)
         {
-            int i = s.IndexOf(';');
-            return i > 0 ? s.Substring(0, i) : s;
-        }
-
-        private static string Flatten(Exception ex)
-        {
-            var parts = new List<string>();
-            for (var e = ex; e != null && parts.Count < 4; e = e.InnerException)
-                if (!parts.Contains(e.Message)) parts.Add(e.Message);
-            return string.Join(" ", parts);
-        }
-
-        private TimeSpan Backoff(int retry)
-        {
-            double ms = Math.Min(_options.MaximumBackoff.TotalMilliseconds, _options.BaseBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(retry, 30)));
-            double r;
-            lock (Jitter) r = Jitter.NextDouble();
-            return TimeSpan.FromMilliseconds(ms * (0.5 + 0.5 * r));
-        }
-
-        private async Task<ApiResponse> ReadApiResponseAsync(HttpResponseMessage resp, ResponseInfo info)
-        {
-            string text = resp.Content == null ? "" : await resp.Content.ReadAsStringAsync().ConfigureAwait(false);
+            string text;
+            using (var reader = new StreamReader(body, Encoding.UTF8, true, 65536))
+                text = await reader.ReadToEndAsync().ConfigureAwait(false);
             object? json = null;
             bool isJson = false;
             if (text.Trim().Length > 0)
@@ -229,9 +139,9 @@ namespace CbDefense
                 }
                 catch (JsonException ex)
                 {
-                    if (IsJsonMediaType(info.ContentType))
+                    if (info.IsJsonMediaType)
                         throw ErrorMapper.Invalid(info.Method, info.Path, info.Status, info.Reason, info.ContentType,
-                                                  "truncated or malformed JSON: " + ex.Message, _session.Redactor.Redact(text), ex);
+                                                  "truncated or malformed JSON: " + ex.Message, Redactor.Redact(text), ex);
                 }
             }
             if (json is Dictionary<string, object?> d)
@@ -239,7 +149,7 @@ namespace CbDefense
                 var err = ErrorMapper.FromSuccessBody(info.Method, info.Path, info.Status, d);
                 if (err != null)
                 {
-                    err.ServerMessage = err.ServerMessage == null ? null : _session.Redactor.Redact(err.ServerMessage);
+                    err.ServerMessage = err.ServerMessage == null ? null : Redactor.Redact(err.ServerMessage);
                     throw err;
                 }
             }
@@ -251,50 +161,77 @@ namespace CbDefense
         /// truncated body is a CbInvalidResponseException (retried for safe methods), success:false or errorMessage an error.
         /// Returns null items when the list is null or absent.
         /// </summary>
-        private async Task<(List<T>? Items, ListJsonReader.Envelope Envelope)> ReadListAsync<T>(
-            HttpResponseMessage resp, ResponseInfo info, string itemsKey, Func<Dictionary<string, object?>, T> map)
+        internal async Task<(List<T>? Items, ListJsonReader.Envelope Envelope)> ReadListAsync<T>(
+            ResponseInfo info, Stream body, string itemsKey, Func<Dictionary<string, object?>, T> map)
         {
-            var stream = await OpenJsonAsync(resp, info).ConfigureAwait(false);
+            await EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
             List<T>? items;
             ListJsonReader.Envelope env;
             try
             {
-                items = ListJsonReader.Read(stream, itemsKey, map, out env);
+                items = ListJsonReader.Read(body, itemsKey, map, out env);
             }
             catch (JsonException ex)
             {
-                throw await InvalidAsync(resp, info, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
+                throw await InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
             }
             if (env.HasErrorMessage || env.Success == false)
                 throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
             return (items, env);
         }
 
-        private async Task<Stream> OpenJsonAsync(HttpResponseMessage resp, ResponseInfo info)
+        /// <summary>A list or object reply must be a 200 with a body: anything else (204, 202...) is an error naming the status.</summary>
+        internal async Task EnsureJsonBodyAsync(ResponseInfo info, Stream body)
         {
             if (info.Status != 200)
             {
-                string text = resp.Content == null ? "" : await resp.Content.ReadAsStringAsync().ConfigureAwait(false);
+                string text;
+                using (var reader = new StreamReader(body, Encoding.UTF8, true, 4096, leaveOpen: true))
+                    text = await reader.ReadToEndAsync().ConfigureAwait(false);
                 throw new CbServerException("Unexpected reply " + info.Status + " (" + info.Reason + ") from API: " +
-                                            ErrorMapper.Snippet(_session.Redactor.Redact(text)) + " [" + info.Method + " " + info.Path + "]")
+                                            ErrorMapper.Snippet(Redactor.Redact(text)) + " [" + info.Method + " " + info.Path + "]")
                 { StatusCode = info.Status, Method = info.Method, RequestUri = info.Path };
             }
-            if (resp.Content == null)
-                throw ErrorMapper.Invalid(info.Method, info.Path, info.Status, info.Reason, info.ContentType, "empty body", "", null);
-            return await resp.Content.ReadAsStreamAsync().ConfigureAwait(false);
         }
 
-        private async Task<CbInvalidResponseException> InvalidAsync(HttpResponseMessage resp, ResponseInfo info, string problem, Exception inner)
+        /// <summary>An invalid-reply error quoting the start of the body (when it can still be read).</summary>
+        internal async Task<CbInvalidResponseException> InvalidAsync(ResponseInfo info, Stream body, string problem, Exception inner)
         {
             string start = "";
-            try { start = await LoggingHandler.ReadStartAsync(resp.Content!, ErrorMapper.SnippetLength).ConfigureAwait(false); }
-            catch (Exception) { }
-            return ErrorMapper.Invalid(info.Method, info.Path, info.Status, info.Reason, info.ContentType, problem,
-                                       _session.Redactor.Redact(start), inner);
+            if (body.CanSeek)
+            {
+                try
+                {
+                    body.Position = 0;
+                    var buf = new byte[ErrorMapper.SnippetLength];
+                    int n = await body.ReadAsync(buf, 0, buf.Length).ConfigureAwait(false);
+                    start = Encoding.UTF8.GetString(buf, 0, n);
+                }
+                catch (Exception) { }
+            }
+            return ErrorMapper.Invalid(info.Method, info.Path, info.Status, info.Reason, info.ContentType, problem, Redactor.Redact(start), inner);
         }
 
-        private static bool IsJsonMediaType(string? mt) =>
-            mt != null && (mt.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mt.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        /// <summary>
+        /// <c>&lt;prefix&gt;/orgs/{org_key}/&lt;tail&gt;</c>. Throws InvalidOperationException (before any request) when the
+        /// session has no org key, naming what needs it.
+        /// </summary>
+        internal string OrgPath(string prefix, string tail, string what) =>
+            prefix + "/orgs/" + Uri.EscapeDataString(RequireOrgKey(what)) + "/" + tail;
+
+        /// <summary>The org key, or InvalidOperationException with what to do (the org routes need it; nothing is sent without it).</summary>
+        internal string RequireOrgKey(string what)
+        {
+            string? org = _session.OrgKey;
+            if (string.IsNullOrWhiteSpace(org))
+                throw new InvalidOperationException(MissingOrgKeyMessage(_session, what));
+            return org!;
+        }
+
+        internal static string MissingOrgKeyMessage(Session session, string what) =>
+            "The session " + session.BaseUrl + " (API ID " + session.ApiId + ") has no org key, and " + what + " use" +
+            (what.EndsWith("s", StringComparison.Ordinal) ? "" : "s") + " routes under /orgs/{org_key}/. Connect again with -OrgKey " +
+            "(or org_key in the credentials profile). Nothing was sent.";
 
         private static CbApiException UnexpectedStatus(ApiResponse r) =>
             new CbServerException("Unknown error: unexpected HTTP " + r.StatusCode + " (" + r.ReasonPhrase + "): " + ErrorMapper.Snippet(r.Text) +

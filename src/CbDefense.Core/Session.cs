@@ -7,21 +7,17 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using CbDefense.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CbDefense
 {
     /// <summary>
-    /// A connection to one CB Defense server with one API key. Thread-safe; holds one HttpClient built through
-    /// IHttpClientFactory. Never exposes the secret.
+    /// A connection to one CB Defense server with one API key. Thread-safe; holds one transport (one HttpClient and
+    /// its connection pool). Never exposes the secret.
     /// </summary>
     public sealed class Session : IDisposable
     {
-        internal const string HttpClientName = "CbDefense";
         private static int s_lastId;
 
-        private readonly ServiceProvider _services;
-        private readonly HttpClient _http;
         private int _disposed;
 
         private Session(SessionOptions options, ApiToken token, Uri uri, string baseUrl)
@@ -46,19 +42,10 @@ namespace CbDefense
             string userAgent = "CbDefense-PowerShell/" + (string.IsNullOrEmpty(options.UserAgentVersion) ? "0.0.0" : options.UserAgentVersion);
             if (!string.IsNullOrEmpty(options.IntegrationName)) userAgent += " " + options.IntegrationName;
 
-            var gate = new ThrottleGate();
-            Gate = gate;
-            var services = new ServiceCollection();
-            var builder = services.AddHttpClient(HttpClientName, c => { c.Timeout = Timeout.InfiniteTimeSpan; })
-                .ConfigurePrimaryHttpMessageHandler(() => options.PrimaryHandlerFactory?.Invoke() ?? CreatePrimaryHandler(options, roots))
-                .AddHttpMessageHandler(() => new RetryHandler(gate, options))
-                .AddHttpMessageHandler(() => new LoggingHandler(Redactor, token.ApiId))
-                .AddHttpMessageHandler(() => new AuthHandler(token.HeaderValue, userAgent))
-                .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
-            builder.RemoveAllLoggers();
-            _services = services.BuildServiceProvider();
-            _http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-            Client = new CbClient(this, _http, options);
+            Gate = new ThrottleGate();
+            var primary = options.PrimaryHandlerFactory?.Invoke() ?? CreatePrimaryHandler(options, roots);
+            Transport = new Transport(primary, options, baseUrl, Uri, token, userAgent, Redactor, Gate, () => IsDisposed);
+            Client = new CbClient(this, Transport);
         }
 
         /// <summary>Opens a session (no request is sent). Validates the URL, the token and the options.</summary>
@@ -117,7 +104,20 @@ namespace CbDefense
         internal string BaseUrl { get; }
         internal Redactor Redactor { get; }
         internal ThrottleGate Gate { get; }
+        internal Transport Transport { get; }
         internal CbClient Client { get; }
+
+        private Services.ApiServices? _services;
+
+        /// <summary>The per-area services of the session's API generation.</summary>
+        internal Services.ApiServices Services
+        {
+            get
+            {
+                ThrowIfDisposed();
+                return _services ??= CbDefense.Services.ApiServices.For(ApiGeneration.Legacy, Client);
+            }
+        }
 
         /// <summary>The API client of this session (a method, so serializers do not walk into it).</summary>
         public CbClient GetClient()
@@ -137,8 +137,7 @@ namespace CbDefense
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            _http.Dispose();
-            _services.Dispose();
+            Transport.Dispose();
         }
 
         private static HttpMessageHandler CreatePrimaryHandler(SessionOptions o, X509Certificate2Collection? roots)

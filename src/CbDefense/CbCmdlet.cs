@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -79,6 +80,55 @@ namespace CbDefense.Commands
         /// <summary>Cancels the calls this cmdlet still has in flight (a prefetch the pipeline no longer wants).</summary>
         protected void CancelPending() => _cts.Cancel();
 
+        /// <summary>
+        /// Runs a Core call that hands out items as it goes (a search page being parsed) and writes each item with
+        /// <paramref name="write"/> on the pipeline thread as soon as it arrives, while the call is still running. When the
+        /// pipeline stops (Select-Object -First, Ctrl+C) the call is cancelled and awaited, so nothing runs on.
+        /// </summary>
+        protected TResult RunStreaming<TItem, TResult>(Func<CallContext, Action<TItem>, Task<TResult>> call, Action<TItem> write)
+        {
+            var log = Log;
+            var items = new System.Collections.Concurrent.ConcurrentQueue<TItem>();
+            Task<TResult> task;
+            try
+            {
+                task = call(new CallContext(_cts.Token, log), item =>
+                {
+                    items.Enqueue(item);
+                    log.Signal.Set();
+                });
+            }
+            finally
+            {
+                Drain(log);
+            }
+            var handles = new WaitHandle[] { ((IAsyncResult)task).AsyncWaitHandle, log.Signal };
+            bool finished = false;
+            try
+            {
+                while (true)
+                {
+                    bool done = task.IsCompleted;
+                    Drain(log);
+                    while (items.TryDequeue(out var item)) write(item);
+                    if (done) break;
+                    WaitHandle.WaitAny(handles);
+                }
+                finished = true;
+            }
+            finally
+            {
+                if (!finished && !task.IsCompleted)
+                {
+                    _cts.Cancel();
+                    try { task.Wait(); } catch (Exception) { /* cancelled: its outcome no longer matters */ }
+                }
+            }
+            if (task.IsCanceled || (task.IsFaulted && task.Exception!.InnerException is OperationCanceledException && _cts.IsCancellationRequested))
+                throw new PipelineStoppedException();
+            return task.GetAwaiter().GetResult();
+        }
+
         protected void Run(Func<CallContext, Task> call) => Run(async ctx => { await call(ctx).ConfigureAwait(false); return true; });
 
         private void Drain(PipelineLog log)
@@ -123,9 +173,81 @@ namespace CbDefense.Commands
         /// <summary>A terminating error: the command cannot go on at all.</summary>
         protected void ThrowCbError(Exception ex, string errorId, object? target) => ThrowTerminatingError(ErrorMapper.ToRecord(ex, errorId, target));
 
+        internal void WriteProgressRecord(ProgressRecord record)
+        {
+            try { WriteProgress(record); }
+            catch (PipelineStoppedException) { /* the pipeline is stopping: nothing more to show */ }
+        }
+
+        internal Task<T> StartCall<T>(Func<CallContext, Task<T>> call) => Start(call);
+        internal T AwaitCall<T>(Task<T> task) => Await(task);
+        internal static bool IsReportableError(Exception ex) => IsReportable(ex);
+
         /// <summary>True for the failures of Core a cmdlet reports as an ErrorRecord (never pipeline stops).</summary>
         protected static bool IsReportable(Exception ex) =>
             ex is CbApiException || ex is ArgumentException || ex is FormatException || ex is InvalidOperationException;
+    }
+
+    /// <summary>
+    /// Calls for many items run a few at a time, their results written in the order the items came: each call starts
+    /// as soon as it is added (up to the limit), and <see cref="WriteReady"/> writes the finished ones at the head.
+    /// </summary>
+    internal sealed class OrderedCalls<TKey, TResult>
+    {
+        private readonly CbCmdlet _cmdlet;
+        private readonly int _limit;
+        private readonly Func<TKey, CallContext, Task<TResult>> _call;
+        private readonly Queue<TKey> _waiting = new Queue<TKey>();
+        private readonly Queue<(TKey Key, Task<TResult> Task)> _running = new Queue<(TKey, Task<TResult>)>();
+
+        public OrderedCalls(CbCmdlet cmdlet, int limit, Func<TKey, CallContext, Task<TResult>> call)
+        {
+            _cmdlet = cmdlet;
+            _limit = Math.Max(1, limit);
+            _call = call;
+        }
+
+        public void Add(TKey key)
+        {
+            _waiting.Enqueue(key);
+            Pump();
+        }
+
+        private void Pump()
+        {
+            while (_running.Count < _limit && _waiting.Count > 0)
+            {
+                var key = _waiting.Dequeue();
+                _running.Enqueue((key, _cmdlet.StartCall(ctx => _call(key, ctx))));
+            }
+        }
+
+        /// <summary>
+        /// Writes, in order, the results at the head that are done; waits for the head when more items wait for a slot,
+        /// or for every call when <paramref name="all"/>. A failed call goes to <paramref name="onError"/>.
+        /// </summary>
+        public void WriteReady(bool all, Action<TKey, TResult> onResult, Action<TKey, Exception> onError)
+        {
+            while (_running.Count > 0)
+            {
+                var (key, task) = _running.Peek();
+                if (!task.IsCompleted && !all && _waiting.Count == 0) break;
+                _running.Dequeue();
+                TResult result;
+                try
+                {
+                    result = _cmdlet.AwaitCall(task);
+                }
+                catch (Exception ex) when (CbCmdlet.IsReportableError(ex))
+                {
+                    onError(key, ex);
+                    Pump();
+                    continue;
+                }
+                onResult(key, result);
+                Pump();
+            }
+        }
     }
 
     /// <summary>Base of the cmdlets that talk to a server: the -Session parameter and the default session.</summary>

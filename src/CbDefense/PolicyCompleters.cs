@@ -54,6 +54,15 @@ namespace CbDefense.Commands
         protected override IEnumerable<string> GetValues(IDictionary fakeBoundParameters) => PolicyValues.PriorityLevels;
     }
 
+    /// <summary>Completes Get-CbDevice -Status and -OS with the documented values.</summary>
+    public sealed class DeviceValueCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                                                              CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            ValueListCompleter.Complete(string.Equals(parameterName, "OS", StringComparison.OrdinalIgnoreCase)
+                                            ? DeviceQuery.OperatingSystems : DeviceQuery.Statuses, wordToComplete);
+    }
+
     /// <summary>Offers the reputation values when -ApplicationType is REPUTATION.</summary>
     public sealed class PolicyApplicationValueCompleter : ValueListCompleter
     {

@@ -93,7 +93,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => new HttpResponseMessage(System.Net.HttpStatusCode.NoContent));
             using var s = Fake.Session(h);
-            var r = await s.GetClient().SendDeviceActionAsync(DeviceActionRequest.Quarantine(true, new long[] { 1, 2, 3 }), null);
+            var r = await s.ActAsync(DeviceActionRequest.Quarantine(true, new long[] { 1, 2, 3 }));
             Assert.Equal(204, r.StatusCode);
             Assert.Null(r.Json);
             var req = Assert.Single(h.List);
@@ -108,7 +108,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"accepted\":2}"));
             using var s = Fake.Session(h);
-            var r = await s.GetClient().SendDeviceActionAsync(DeviceActionRequest.UninstallSensor(new long[] { 1, 2 }), null);
+            var r = await s.ActAsync(DeviceActionRequest.UninstallSensor(new long[] { 1, 2 }));
             Assert.Equal(200, r.StatusCode);
             Assert.Equal(2L, ((Dictionary<string, object?>)r.Json!)["accepted"]);
         }
@@ -118,7 +118,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Text(302, "moved", "text/plain"));
             using var s = Fake.Session(h);
-            var ex = await Assert.ThrowsAsync<CbServerException>(() => s.GetClient().SendDeviceActionAsync(DeviceActionRequest.DeleteSensor(new long[] { 1 }), null));
+            var ex = await Assert.ThrowsAsync<CbServerException>(() => s.ActAsync(DeviceActionRequest.DeleteSensor(new long[] { 1 })));
             Assert.Contains("Device action error", ex.Message);
             Assert.Equal(302, ex.StatusCode);
         }
@@ -128,7 +128,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(400, "{\"error_code\":\"INVALID_ARGUMENT\",\"message\":\"options.policy_id 9 is not a known policy\"}"));
             using var s = Fake.Session(h);
-            var ex = await Assert.ThrowsAsync<CbClientException>(() => s.GetClient().SendDeviceActionAsync(DeviceActionRequest.UpdatePolicy(9, new long[] { 1 }), null));
+            var ex = await Assert.ThrowsAsync<CbClientException>(() => s.ActAsync(DeviceActionRequest.UpdatePolicy(9, new long[] { 1 })));
             Assert.Equal(400, ex.StatusCode);
             Assert.Contains("options.policy_id 9 is not a known policy", ex.ServerMessage);
             Assert.Equal(1, h.Count); // a POST that got a 400 is not repeated
@@ -139,7 +139,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(r => r.Index == 1 ? FakeHandler.Throttle(0) : new HttpResponseMessage(System.Net.HttpStatusCode.NoContent));
             using var s = Fake.Session(h);
-            var r = await s.GetClient().SendDeviceActionAsync(DeviceActionRequest.BackgroundScan(false, new long[] { 4 }), null);
+            var r = await s.ActAsync(DeviceActionRequest.BackgroundScan(false, new long[] { 4 }));
             Assert.Equal(204, r.StatusCode);
             Assert.Equal(2, h.Count);
             Assert.Equal(h.List[0].Body, h.List[1].Body);
@@ -150,7 +150,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => new HttpResponseMessage(System.Net.HttpStatusCode.NoContent));
             using var s = Fake.Session(h, o => o.OrgKey = null);
-            var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => s.GetClient().SendDeviceActionAsync(DeviceActionRequest.Quarantine(true, new long[] { 1 }), null));
+            var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => s.ActAsync(DeviceActionRequest.Quarantine(true, new long[] { 1 })));
             Assert.Contains("no org key", ex.Message);
             Assert.Contains("-OrgKey", ex.Message);
             Assert.Equal(0, h.Count);
@@ -161,7 +161,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => new HttpResponseMessage(System.Net.HttpStatusCode.NoContent));
             using var s = Fake.Session(h, o => o.OrgKey = "A B/C");
-            await s.GetClient().SendDeviceActionAsync(DeviceActionRequest.Quarantine(true, new long[] { 1 }), null);
+            await s.ActAsync(DeviceActionRequest.Quarantine(true, new long[] { 1 }));
             Assert.Equal("/appservices/v6/orgs/A%20B%2FC/device_actions", h.List[0].Uri.AbsolutePath);
         }
 
@@ -226,19 +226,19 @@ namespace CbDefense.Core.Tests
         {
             using var s = _emu.Connect();
             var c = s.GetClient();
-            var page = await c.GetDevicePageAsync(null, 1, 2, null);
+            var page = await s.DevicePageAsync(null, 2);
             long a = page.Devices[0].DeviceId, b = page.Devices[1].DeviceId;
-            var r = await c.SendDeviceActionAsync(DeviceActionRequest.Quarantine(true, new[] { a, b }), null);
+            var r = await s.ActAsync(DeviceActionRequest.Quarantine(true, new[] { a, b }));
             Assert.Equal(204, r.StatusCode);
-            Assert.True((await c.GetDeviceAsync(a, null)).Quarantined);
-            Assert.Equal("QUARANTINE", (await c.GetDeviceAsync(b, null)).Status);
-            await c.SendDeviceActionAsync(DeviceActionRequest.Quarantine(false, new[] { a, b }), null);
-            Assert.False((await c.GetDeviceAsync(a, null)).Quarantined);
+            Assert.True((await s.GetDeviceAsync(a)).Quarantined);
+            Assert.Equal("QUARANTINE", (await s.GetDeviceAsync(b)).Status);
+            await s.ActAsync(DeviceActionRequest.Quarantine(false, new[] { a, b }));
+            Assert.False((await s.GetDeviceAsync(a)).Quarantined);
 
             long policy = await c.ResolvePolicyIdAsync("MAC_LAPTOPS", null);
             Assert.Equal(30243, policy);
-            await c.SendDeviceActionAsync(DeviceActionRequest.UpdatePolicy(policy, new[] { a }), null);
-            Assert.Equal("Mac_Laptops", (await c.GetDeviceAsync(a, null)).PolicyName);
+            await s.ActAsync(DeviceActionRequest.UpdatePolicy(policy, new[] { a }));
+            Assert.Equal("Mac_Laptops", (await s.GetDeviceAsync(a)).PolicyName);
         }
 
         [EmulatorFact]
@@ -246,7 +246,7 @@ namespace CbDefense.Core.Tests
         {
             using var s = _emu.Connect();
             var ex = await Assert.ThrowsAsync<CbClientException>(() =>
-                s.GetClient().SendDeviceActionAsync(DeviceActionRequest.UpdatePolicy(424242, new[] { 1L }), null));
+                s.ActAsync(DeviceActionRequest.UpdatePolicy(424242, new[] { 1L })));
             Assert.Equal(400, ex.StatusCode);
             Assert.Contains("424242", ex.ServerMessage);
         }

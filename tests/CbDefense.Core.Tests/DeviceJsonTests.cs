@@ -19,7 +19,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_get.json")));
             using var s = Fake.Session(h);
-            var d = await s.GetClient().GetDeviceAsync(20931, null);
+            var d = await s.GetDeviceAsync(20931);
             Assert.Equal("/integrationServices/v3/device/20931", h.List[0].Uri.PathAndQuery);
             Assert.Same(s, d.Session);
             Assert.Equal(20931, d.DeviceId);
@@ -65,7 +65,7 @@ namespace CbDefense.Core.Tests
             var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_search_hostname.json")));
             using var s = Fake.Session(h);
             var q = new DeviceQuery { HostName = "web-prod-017" };
-            var page = await s.GetClient().GetDevicePageAsync(q, 1, 100, null);
+            var page = await s.DevicePageAsync(q, 100);
             Assert.Equal("/integrationServices/v3/device?hostName=web-prod-017&rows=100&start=1", h.List[0].Uri.PathAndQuery);
             Assert.Equal(1, page.TotalResults);
             var d = Assert.Single(page.Devices);
@@ -93,7 +93,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, Data("device_search.json")));
             using var s = Fake.Session(h);
-            var page = await s.GetClient().GetDevicePageAsync(null, 1, 100, null);
+            var page = await s.DevicePageAsync(null, 100);
             Assert.Equal(4, page.TotalResults);
             Assert.Equal(4, page.Devices.Count);
             Assert.Equal(20931, page.Devices[0].DeviceId);
@@ -142,29 +142,57 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"success\":true,\"totalResults\":0,\"results\":null}"));
             using var s = Fake.Session(h);
-            var page = await s.GetClient().GetDevicePageAsync(null, 1, 10, null);
+            var page = await s.DevicePageAsync(null, 10);
             Assert.Empty(page.Devices);
             Assert.Equal(0, page.TotalResults);
         }
 
         [Fact]
-        public void DeviceQueryFilters()
+        public async Task DocumentedFiltersGoToTheServerAndDeviceFieldsAreMatchedHere()
         {
-            var q = new DeviceQuery { HostNameExact = "web01", OwnerName = "bob", IpAddress = "10.0.0.1", OwnerNameExact = "b@x", };
+            var h = new FakeHandler(_ => FakeHandler.Json(200, Fake.Page(3, new long[] { 1, 2, 3 })
+                .Replace("\"deviceId\":2,", "\"deviceId\":2,\"status\":\"BYPASS\",")));
+            using var s = Fake.Session(h);
+            var q = new DeviceQuery { HostNameExact = "web01", IpAddress = "10.0.0.1", OwnerNameExact = "b@x" };
             q.Filters.Add("status:REGISTERED");
-            q.Filters.Add("lastContact:2020-01-01T00:00:00Z");
+            q.Filters.Add("ownerName:bob");
             q.Filters.Add("status:BYPASS");
-            var p = q.ToQueryParameters();
-            Assert.Equal("BYPASS", p["status"]);
-            Assert.Equal("2020-01-01T00:00:00Z", p["lastContact"]);
-            Assert.Equal("web01", p["hostNameExact"]);
-            Assert.Equal("bob", p["ownerName"]);
-            Assert.Equal("b@x", p["ownerNameExact"]);
-            Assert.Equal("10.0.0.1", p["ipAddress"]);
-            q.Filters.Add("nocolon");
-            var ex = Assert.Throws<ArgumentException>(() => q.ToQueryParameters());
+            var search = s.Services.Devices.Search(q, 0, null, 1000);
+            var all = await search.ReadAllAsync();
+            var query = h.List[0].Uri.Query;
+            Assert.Equal("?hostNameExact=web01&ipAddress=10.0.0.1&ownerName=bob&ownerNameExact=b%40x&rows=100&start=1", query);
+            Assert.Equal(new long[] { 2 }, all.Select(d => d.DeviceId));        // status is a device field: matched here, the last value winning
+            Assert.False(search.TotalIsExact);
+            Assert.Contains("status", search.Explanation);
+
+            var bad = new DeviceQuery();
+            bad.Filters.Add("stauts:REGISTERED");
+            var ex = Assert.Throws<ArgumentException>(() => s.Services.Devices.Search(bad, 0, null, 1000));
+            Assert.Contains("stauts", ex.Message);
+            Assert.Contains("hostNameExact", ex.Message);
+            bad.Filters.Clear();
+            bad.Filters.Add("nocolon");
+            ex = Assert.Throws<ArgumentException>(() => s.Services.Devices.Search(bad, 0, null, 1000));
             Assert.Contains("nocolon", ex.Message);
             Assert.Contains("key:value", ex.Message);
+            Assert.Equal(1, h.Count);
+        }
+
+        [Theory]
+        [InlineData("SRV-SQL-01", new long[] { 1 })]
+        [InlineData("srv-sql-01", new long[] { 1 })]
+        [InlineData("SRV-SQL-01*", new long[] { 1, 2 })]
+        [InlineData("*sql-01?", new long[] { 2 })]
+        public async Task HostNameWithoutWildcardIsTheExactName(string pattern, long[] expected)
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200,
+                "{\"success\":true,\"totalResults\":3,\"results\":[{\"deviceId\":1,\"name\":\"SRV-SQL-01\"},{\"deviceId\":2,\"name\":\"SRV-SQL-012\"},{\"deviceId\":3,\"name\":\"WEB-01\"}]}"));
+            using var s = Fake.Session(h);
+            var all = await s.Services.Devices.Search(new DeviceQuery { HostName = pattern }, 0, null, 1000).ReadAllAsync();
+            Assert.Equal(expected, all.Select(d => d.DeviceId));
+            string prefix = pattern.TrimStart('*').Split('*', '?')[0];
+            if (!pattern.StartsWith("*")) Assert.Contains("hostName=" + prefix + "&", h.List[0].Uri.Query);
+            else Assert.DoesNotContain("hostName=", h.List[0].Uri.Query);
         }
 
         [Fact]
@@ -180,21 +208,20 @@ namespace CbDefense.Core.Tests
                 return FakeHandler.Json(200, Fake.Page(total, ids));
             });
             using var s = Fake.Session(h);
-            var pager = s.GetClient().CreateDevicePager(new DeviceQuery { HostName = "h" }, skip: 5, first: null, pageSize: 100, firstPageSize: 10);
-            var seen = new List<long>();
-            DevicePage? page;
-            while ((page = await pager.NextPageAsync(CallContext.None)) != null) seen.AddRange(page.Devices.Select(d => d.DeviceId));
+            var search = s.Services.Devices.Search(new DeviceQuery { HostNameExact = "h" }, skip: 5, first: null, pageSize: 100);
+            var seen = (await search.ReadAllAsync()).Select(d => d.DeviceId).ToList();
             Assert.Equal(Enumerable.Range(6, 245).Select(i => (long)i), seen);
-            Assert.Equal(total, pager.TotalResults);
-            Assert.Equal(4, pager.RequestCount);
-            Assert.Equal(new[] { "start=6", "start=16", "start=116", "start=216" }, h.List.Select(r => r.Uri.Query.Split('&').Last()));
+            Assert.Equal(total, search.ServerTotal);
+            Assert.Equal(3, search.RequestCount);
+            Assert.Equal(new[] { "start=6", "start=106", "start=206" }, h.List.Select(r => r.Uri.Query.Split('&').Last()));
 
             h = new FakeHandler(_ => FakeHandler.Json(200, Fake.Page(total, new long[] { 1 })));
             using var s2 = Fake.Session(h);
-            var one = s2.GetClient().CreateDevicePager(null, first: 1);
-            var p1 = await one.NextPageAsync(CallContext.None);
-            Assert.Single(p1!.Devices);
-            Assert.Null(await one.NextPageAsync(CallContext.None));
+            var one = s2.Services.Devices.Search(new DeviceQuery(), 0, 1, 1000);
+            var got = new List<Device>();
+            Assert.True(await one.NextPageAsync(got.Add, CallContext.None));
+            Assert.Single(got);
+            Assert.False(await one.NextPageAsync(got.Add, CallContext.None));
             Assert.Equal(1, h.Count);
             Assert.Equal("/integrationServices/v3/device?rows=1&start=1", h.List[0].Uri.PathAndQuery);
         }

@@ -144,12 +144,10 @@ namespace CbDefense.Core.Tests
 
         private async Task<(List<long> Ids, long? Total, int Requests)> EnumerateAll(Session s, ListLog? log = null, int pageSize = 200)
         {
-            var pager = s.GetClient().CreateDevicePager(null, pageSize: pageSize);
-            var ids = new List<long>();
-            DevicePage? page;
+            var search = s.Services.Devices.Search(new DeviceQuery(), 0, null, pageSize);
             var ctx = new CallContext(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token, log);
-            while ((page = await pager.NextPageAsync(ctx)) != null) ids.AddRange(page.Devices.Select(d => d.DeviceId));
-            return (ids, pager.TotalResults, pager.RequestCount);
+            var ids = (await search.ReadAllAsync(ctx)).Select(d => d.DeviceId).ToList();
+            return (ids, search.ServerTotal, search.RequestCount);
         }
 
         private async Task AssertEveryDeviceOnce(string fault)
@@ -205,7 +203,7 @@ namespace CbDefense.Core.Tests
         {
             await Faults("");
             using var s = _emu.Connect("WRONGSECRETKEY000000000/EMUAPI0001");
-            var ex = await Assert.ThrowsAsync<CbUnauthorizedException>(() => s.GetClient().GetDevicePageAsync(null, 1, 10, null));
+            var ex = await Assert.ThrowsAsync<CbUnauthorizedException>(() => s.DevicePageAsync(null, 10));
             Assert.Equal(401, ex.StatusCode);
             Assert.Contains("Check your API credentials", ex.Message);
             Assert.DoesNotContain("WRONGSECRETKEY000000000", ex.ToString());
@@ -216,10 +214,10 @@ namespace CbDefense.Core.Tests
         {
             await Faults("");
             using var s = _emu.Connect();
-            var ex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetClient().GetDeviceAsync(987654321987, null));
+            var ex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetDeviceAsync(987654321987));
             Assert.Contains("987654321987", ex.Message);
-            var first = await s.GetClient().GetDevicePageAsync(null, 1, 1, null);
-            var d = await s.GetClient().GetDeviceAsync(first.Devices[0].DeviceId, null);
+            var first = await s.DevicePageAsync(null, 1);
+            var d = await s.GetDeviceAsync(first.Devices[0].DeviceId);
             Assert.Equal(first.Devices[0].DeviceId, d.DeviceId);
             Assert.Equal(first.Devices[0].Name, d.Name);
         }
@@ -230,7 +228,7 @@ namespace CbDefense.Core.Tests
             await Faults("");
             await _emu.AdminAsync(HttpMethod.Delete, "/_emulator/requests");
             using var s = _emu.Connect();
-            await s.GetClient().GetDevicePageAsync(new DeviceQuery { HostName = "a" }, 1, 5, null);
+            await s.DevicePageAsync(new DeviceQuery { HostName = "a*" }, 5);
             var log = await _emu.AdminAsync(HttpMethod.Get, "/_emulator/requests?last=5");
             Assert.Contains("CbDefense-PowerShell/0.1.0-test", log);
             Assert.Contains("start=1", log);

@@ -139,7 +139,7 @@ namespace CbDefense.Core.Tests
             int n = 0;
             var h = new FakeHandler(_ => ++n == 1 ? FakeHandler.Json(200, Fake.Page(2, new long[] { 1, 2 }).Substring(0, 60)) : FakeHandler.Json(200, Fake.Page(2, new long[] { 1, 2 })));
             using var s = Fake.Session(h);
-            var page = await s.GetClient().GetDevicePageAsync(null, 1, 10, null);
+            var page = await s.DevicePageAsync(null, 10);
             Assert.Equal(2, page.Devices.Count);
             Assert.Equal(2, h.Count);
         }
@@ -149,7 +149,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"success\":false,\"message\":\"Search failed\",\"results\":[]}"));
             using var s = Fake.Session(h);
-            var ex = await Assert.ThrowsAsync<CbServerException>(() => s.GetClient().GetDevicePageAsync(null, 1, 10, null));
+            var ex = await Assert.ThrowsAsync<CbServerException>(() => s.DevicePageAsync(null, 10));
             Assert.Contains("Search failed", ex.Message);
         }
 
@@ -166,7 +166,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(_ => FakeHandler.Json(404, "{\"success\":false,\"message\":\"Device not found\"}"));
             using var s = Fake.Session(h);
-            var ex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetClient().GetDeviceAsync(777, null));
+            var ex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetDeviceAsync(777));
             Assert.Contains("777", ex.Message);
             Assert.Equal(404, ex.StatusCode);
             Assert.Equal(1, h.Count);

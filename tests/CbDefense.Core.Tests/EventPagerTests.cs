@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading.Tasks;
 using System.Web;
 using CbDefense;
+using CbDefense.Services.Legacy;
 using Xunit;
 
 namespace CbDefense.Core.Tests
@@ -65,13 +66,10 @@ namespace CbDefense.Core.Tests
             return Enumerable.Range(0, n).Select(i => (prefix + i.ToString("D6", CultureInfo.InvariantCulture), fromMs + (long)(rng.NextDouble() * (toMs - fromMs)))).ToList();
         }
 
-        private static async Task<List<Event>> ReadAll(EventPager pager, ListLog? log = null)
-        {
-            var all = new List<Event>();
-            var ctx = new CallContext(default, log);
-            for (var page = await pager.NextPageAsync(ctx); page != null; page = await pager.NextPageAsync(ctx)) all.AddRange(page.Events);
-            return all;
-        }
+        private static Task<List<Event>> ReadAll(LegacyEventSearch pager, ListLog? log = null) => pager.ReadAllAsync(new CallContext(default, log));
+
+        private static LegacyEventSearch Pager(Session s, EventQuery? q, long skip = 0, long? first = null, int pageSize = LegacyEventSearch.DefaultPageSize) =>
+            new LegacyEventSearch(s.GetClient(), q ?? new EventQuery(), skip, first, pageSize);
 
         [Theory]
         [InlineData(false)]
@@ -86,7 +84,7 @@ namespace CbDefense.Core.Tests
             var server = new FakeEventServer(data, shuffled);
             var handler = new FakeHandler(server.Respond);
             using var session = Fake.Session(handler);
-            var pager = session.GetClient().CreateEventPager(new EventQuery { EventType = "NETWORK" });
+            var pager = Pager(session, new EventQuery { EventType = "NETWORK" });
             pager.UtcNow = () => Now;
 
             var all = await ReadAll(pager);
@@ -95,7 +93,7 @@ namespace CbDefense.Core.Tests
             Assert.Equal(data.Count, all.Select(e => e.EventId).Distinct().Count());
             Assert.True(pager.SplitCount > 0);
             Assert.True(server.MaxWindowSeen <= 10000);
-            Assert.Equal(data.Count, pager.TotalResults);
+            Assert.Equal(data.Count, pager.ServerTotal);
             Assert.All(handler.List, r => Assert.Contains("eventType=NETWORK", r.Uri.Query));
         }
 
@@ -113,7 +111,7 @@ namespace CbDefense.Core.Tests
             using var session = Fake.Session(handler);
             var q = new EventQuery { StartTime = Now.AddDays(-5), EndTime = Now.AddDays(-1) };
 
-            var all = await ReadAll(session.GetClient().CreateEventPager(q));
+            var all = await ReadAll(Pager(session, q));
 
             Assert.Equal(12002, all.Count);
             Assert.Contains(all, e => e.EventId == "ATLO");
@@ -137,7 +135,7 @@ namespace CbDefense.Core.Tests
             var data = Spread(730, 1_700_000_000_000, 1_700_100_000_000, "E", 5);
             var handler = new FakeHandler(new FakeEventServer(data).Respond);
             using var session = Fake.Session(handler);
-            var pager = session.GetClient().CreateEventPager(null, pageSize: 300);
+            var pager = Pager(session, null, pageSize: 300);
             var all = await ReadAll(pager);
             Assert.Equal(730, all.Count);
             Assert.Equal(0, pager.SplitCount);
@@ -153,7 +151,7 @@ namespace CbDefense.Core.Tests
             var data = Spread(21000, now - 10L * 86_400_000, now, "E", 6);
             var newestFirst = data.OrderByDescending(e => e.Item2).Select(e => e.Item1).ToList();
             using var session = Fake.Session(new FakeHandler(new FakeEventServer(data).Respond));
-            var pager = session.GetClient().CreateEventPager(new EventQuery { StartTime = Now.AddDays(-10).AddMinutes(-1) }, skip: 9990, first: 25);
+            var pager = Pager(session, new EventQuery { StartTime = Now.AddDays(-10).AddMinutes(-1) }, skip: 9990, first: 25);
             var got = await ReadAll(pager);
             Assert.Equal(newestFirst.Skip(9990).Take(25), got.Select(e => e.EventId));
         }
@@ -165,7 +163,7 @@ namespace CbDefense.Core.Tests
             var data = Enumerable.Range(0, 10050).Select(i => ("X" + i, t)).ToList();
             using var session = Fake.Session(new FakeHandler(new FakeEventServer(data).Respond));
             var log = new ListLog();
-            var pager = session.GetClient().CreateEventPager(new EventQuery { StartTime = Now.AddHours(-1), EndTime = Now.AddHours(-1) });
+            var pager = Pager(session, new EventQuery { StartTime = Now.AddHours(-1), EndTime = Now.AddHours(-1) });
             var all = await ReadAll(pager, log);
             Assert.Equal(10000, all.Count);
             Assert.Contains("WARNING: 10,050 events share the time", log.All);
@@ -182,7 +180,7 @@ namespace CbDefense.Core.Tests
                 return FakeHandler.Json(200, "{\"success\":true,\"totalResults\":50000,\"results\":[" + items + "]}");
             });
             using var session = Fake.Session(handler);
-            var pager = session.GetClient().CreateEventPager(null);
+            var pager = Pager(session, null);
             pager.UtcNow = () => Now;
             var ex = await Assert.ThrowsAsync<CbServerException>(() => ReadAll(pager));
             Assert.Contains("does not seem to apply startTime/endTime", ex.Message);
@@ -193,10 +191,10 @@ namespace CbDefense.Core.Tests
         public void RejectsAnUndocumentedSearchWindowAndUnparsableTimeFilters()
         {
             using var session = Fake.Session(new FakeHandler(_ => FakeHandler.Json(200, "{}")));
-            Assert.Throws<ArgumentException>(() => session.GetClient().CreateEventPager(new EventQuery { SearchWindow = "5d" }));
+            Assert.Throws<ArgumentException>(() => Pager(session, new EventQuery { SearchWindow = "5d" }));
             var q = new EventQuery();
             q.Filters.Add("startTime:yesterday");
-            Assert.Throws<ArgumentException>(() => session.GetClient().CreateEventPager(q));
+            Assert.Throws<ArgumentException>(() => Pager(session, q));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CbDefense;
+using CbDefense.Search;
 using Xunit;
 
 namespace CbDefense.Core.Tests

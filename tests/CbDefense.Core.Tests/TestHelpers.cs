@@ -109,3 +109,38 @@ namespace CbDefense.Core.Tests
             string.Join(",", ids.Select(i => "{\"deviceId\":" + i + ",\"name\":\"host" + i + "\",\"lastContact\":1598461577831}")) + "]}";
     }
 }
+
+namespace CbDefense.Core.Tests
+{
+    /// <summary>One page of a device search, as the tests look at it.</summary>
+    internal sealed class TestPage
+    {
+        public List<Device> Devices { get; } = new List<Device>();
+        public long TotalResults { get; set; }
+    }
+
+    internal static class SearchTestExtensions
+    {
+        /// <summary>The first page of a device search of <paramref name="rows"/> rows (start=1).</summary>
+        public static async Task<TestPage> DevicePageAsync(this Session s, DeviceQuery? q, int rows, CallContext? ctx = null)
+        {
+            var search = s.Services.Devices.Search(q ?? new DeviceQuery(), 0, rows, Math.Min(rows, 5000));
+            var page = new TestPage();
+            await search.NextPageAsync(page.Devices.Add, ctx ?? CallContext.None);
+            page.TotalResults = search.ServerTotal ?? 0;
+            return page;
+        }
+
+        /// <summary>Every result of a search, page by page.</summary>
+        public static async Task<List<T>> ReadAllAsync<T>(this CbDefense.Search.PagedSearch<T> search, CallContext? ctx = null) where T : class
+        {
+            var all = new List<T>();
+            while (await search.NextPageAsync(all.Add, ctx ?? CallContext.None)) { }
+            return all;
+        }
+
+        public static Task<Device> GetDeviceAsync(this Session s, long id) => s.Services.Devices.GetAsync(id, CallContext.None);
+
+        public static Task<DeviceActionResult> ActAsync(this Session s, DeviceActionRequest r) => s.Services.Devices.ActAsync(r, CallContext.None);
+    }
+}

@@ -90,12 +90,71 @@ Describe 'Get-CbDevice listing' {
         Get-QueryValue (Get-DeviceRequests)[0] 'hostName' | Should -Be $prefix
     }
 
-    It 'ANDs -Filter clauses, splitting at the first colon' {
-        $null = Get-CbDevice -Filter 'ownerName:smith', 'someKey:a:b:c' -HostName web
+    It 'ANDs -Filter clauses, splitting at the first colon, and sends only the keys the v3 API documents' {
+        $null = Get-CbDevice -Filter 'ownerName:smith', 'ipAddress:10.0.0.1' -HostName 'web*'
         $r = (Get-DeviceRequests)[0]
         Get-QueryValue $r 'ownerName' | Should -Be 'smith'
-        Get-QueryValue $r 'someKey' | Should -Be 'a:b:c'
+        Get-QueryValue $r 'ipAddress' | Should -Be '10.0.0.1'
         Get-QueryValue $r 'hostName' | Should -Be 'web'
+    }
+
+    It 'applies a -Filter key that names a device field on the client, exactly (the server would ignore it)' {
+        $status = ($raw | Group-Object status | Sort-Object Count | Select-Object -First 1).Name
+        $expected = @($raw | Where-Object status -eq $status)
+        $expected.Count | Should -BeLessThan $raw.Count
+        $got = @(Get-CbDevice -Filter "status:$status" -PageSize 100)
+        $got.DeviceId | Should -Be $expected.deviceId
+        Get-QueryValue (Get-DeviceRequests)[0] 'status' | Should -BeNullOrEmpty
+        $lower = @(Get-CbDevice -Filter "status:$($status.ToLower())")
+        $lower.Count | Should -Be $expected.Count
+        @(Get-CbDevice -Status $status).DeviceId | Should -Be $expected.deviceId
+    }
+
+    It 'reports the total as unknown when filters are applied on the client' {
+        $status = $raw[0].status
+        $out = @(Get-CbDevice -Filter "status:$status" -First 2 -IncludeTotalCount)
+        $total = $out | Where-Object { $_ -isnot [CbDefense.Device] }
+        $total.psobject.BaseObject.Accuracy | Should -Be 0
+        @($out | Where-Object { $_ -is [CbDefense.Device] }).Count | Should -Be 2
+    }
+
+    It 'refuses a -Filter key that is neither a documented filter nor a device field, naming the supported keys, and sends nothing' {
+        { Get-CbDevice -Filter 'stauts:DEREGISTERED' -ErrorAction Stop } | Should -Throw '*stauts*hostNameExact*'
+        Get-DeviceRequests | Should -BeNullOrEmpty
+    }
+
+    It '-HostName without a wildcard is the exact name (case-insensitive), never a substring' {
+        # A name less its last character that several devices' names start with (WIN-FIN-000 for WIN-FIN-0001...).
+        $cut = $raw.name | ForEach-Object { $_.Substring(0, $_.Length - 1) } | Group-Object |
+            Where-Object Count -gt 1 | Select-Object -First 1 -ExpandProperty Name
+        $name = ($raw.name | Where-Object { $_ -like "$cut*" })[0]
+        $substringMatches = @($raw | Where-Object { $_.name -like "$cut*" })
+        $substringMatches.Count | Should -BeGreaterThan 1
+        @(Get-CbDevice -HostName $cut | Where-Object Name -ne $cut) | Should -BeNullOrEmpty
+        $one = @(Get-CbDevice -HostName $name.ToLower())
+        $one.Name | Should -Be @($raw.name | Where-Object { $_ -eq $name })
+        @(Get-CbDevice -HostName "$cut*").Count | Should -Be $substringMatches.Count
+    }
+
+    It '-OwnerName without a wildcard is the exact owner' {
+        $email = ($raw | Where-Object email | Select-Object -First 1).email
+        $expected = @($raw | Where-Object email -eq $email)
+        @(Get-CbDevice -OwnerName $email).DeviceId | Should -Be $expected.deviceId
+        $part = $email.Substring(0, $email.IndexOf('@'))
+        @(Get-CbDevice -OwnerName $part) | Where-Object Email -ne $part | Should -BeNullOrEmpty
+        @(Get-CbDevice -OwnerName "$part*").Count | Should -BeGreaterOrEqual $expected.Count
+    }
+
+    It 'refuses -Query, -Criteria and -Sort on a Legacy session before sending anything' {
+        { Get-CbDevice -Query 'os:WINDOWS' -ErrorAction Stop } | Should -Throw '*-Query*current API*'
+        { Get-CbDevice -Sort name -ErrorAction Stop } | Should -Throw '*-Sort*'
+        Get-DeviceRequests | Should -BeNullOrEmpty
+    }
+
+    It 'Select-Object -First 150 sends no request for a page it will not write' {
+        $got = Get-CbDevice | Select-Object -First 150
+        $got.Count | Should -Be 150
+        (Get-DeviceRequests).Count | Should -Be 2
     }
 
     It 'rejects a -Filter clause without a colon before sending anything' {
@@ -118,6 +177,20 @@ Describe 'Get-CbDevice listing' {
 
 Describe 'Get-CbDevice -Id' {
     BeforeEach { Clear-EmulatorRequests -Emulator $emu; Set-EmulatorFaults -Emulator $emu }
+
+    It 'fetches many ids at the same time and writes them in the order given' {
+        $ids = $raw[20..27].deviceId
+        [array]::Reverse($ids)
+        Clear-EmulatorRequests -Emulator $emu
+        Set-EmulatorFaults -Emulator $emu -Faults @(@{ kind = 'latency'; latencyMs = 1000; path = '/integrationServices/v3/device/' })
+        $got = Get-CbDevice -Id $ids
+        Set-EmulatorFaults -Emulator $emu
+        $got.DeviceId | Should -Be $ids
+        $times = @(Get-DeviceRequests | ForEach-Object { [datetime]::Parse($_.time).ToUniversalTime() } | Sort-Object)
+        $times.Count | Should -Be 8
+        # One at a time, the eighth request would start at least 7 s after the first.
+        ($times[-1] - $times[0]).TotalMilliseconds | Should -BeLessThan 1000
+    }
 
     It 'fetches each id' {
         $ids = $raw[0..2].deviceId

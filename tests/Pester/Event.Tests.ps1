@@ -46,7 +46,7 @@ Describe 'Get-CbEvent' {
         @{ Params = @{ SearchWindow = '1d' }; Key = 'searchWindow'; Value = '1d' }
         @{ Params = @{ StartTime = [datetime]::new(2024, 5, 1, 8, 30, 0, 250, [DateTimeKind]::Utc) }; Key = 'startTime'; Value = '2024-05-01T08:30:00.250Z' }
         @{ Params = @{ EndTime = [datetime]::new(2024, 5, 2, 0, 0, 0, [DateTimeKind]::Utc) }; Key = 'endTime'; Value = '2024-05-02T00:00:00.000Z' }
-        @{ Params = @{ Filter = 'policyName:Standard' }; Key = 'policyName'; Value = 'Standard' }
+        @{ Params = @{ Filter = 'eventType:FILE_CREATE' }; Key = 'eventType'; Value = 'FILE_CREATE' }
     ) {
         param($Params, $Key, $Value)
         $null = Get-CbEvent @Params -First 1
@@ -71,8 +71,36 @@ Describe 'Get-CbEvent' {
         $got | ForEach-Object { $_.EventTime | Should -Be $t }
     }
 
-    It 'an end before the start returns nothing and sends nothing' {
-        Get-CbEvent -StartTime (Get-Date) -EndTime (Get-Date).AddDays(-1) | Should -BeNullOrEmpty
+    It 'an end before the start is a parameter error and sends nothing' {
+        { Get-CbEvent -StartTime (Get-Date) -EndTime (Get-Date).AddDays(-1) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvertedTimeRange,CbDefense.Commands.GetCbEventCommand'
+        { Get-CbEvent -Filter 'startTime:2024-05-02T00:00:00Z', 'endTime:2024-05-01T00:00:00Z' -ErrorAction Stop } | Should -Throw '*inverted*'
+        Get-EventRequests | Should -BeNullOrEmpty
+    }
+
+    It '-First 5 asks the server for 5 rows' {
+        $got = Get-CbEvent -First 5
+        $got.Count | Should -Be 5
+        $r = @(Get-EventRequests)
+        $r.Count | Should -Be 1
+        $r[0].query | Should -BeLike '*rows=5&*'
+    }
+
+    It '-HostName without a wildcard is the exact device name; a pattern matches on the client' {
+        $name = $raw[0].deviceDetails.deviceName
+        $cut = $name.Substring(0, $name.Length - 1)
+        $expected = @($raw | Where-Object { $_.deviceDetails.deviceName -eq $name })
+        @(Get-CbEvent -HostName $name).EventId | Should -Be $expected.eventId
+        @(Get-CbEvent -HostName $cut) | Where-Object { $_.DeviceDetails.DeviceName -ne $cut } | Should -BeNullOrEmpty
+        @(Get-CbEvent -HostName "$cut*").Count | Should -Be @($raw | Where-Object { $_.deviceDetails.deviceName -like "$cut*" }).Count
+    }
+
+    It 'matches a -Filter key that names an event field on the client, and refuses an unknown key' {
+        $policy = $raw[0].deviceDetails.policyName
+        $expected = @($raw | Where-Object { $_.deviceDetails.policyName -eq $policy })
+        @(Get-CbEvent -Filter "deviceDetails.policyName:$policy").EventId | Should -Be $expected.eventId
+        Clear-EmulatorRequests -Emulator $emu
+        { Get-CbEvent -Filter 'policyNam:Standard' -ErrorAction Stop } | Should -Throw '*policyNam*sha256Hash*'
         Get-EventRequests | Should -BeNullOrEmpty
     }
 

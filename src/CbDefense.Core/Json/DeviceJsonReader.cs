@@ -37,6 +37,9 @@ namespace CbDefense.Json
             "originEventHash", "time",
         };
 
+        /// <summary>The v3 device field names (what a -Filter key may name).</summary>
+        internal static IReadOnlyList<string> WireNames => KnownNames;
+
         private static DefaultJsonNameTable CreateNameTable()
         {
             var t = new DefaultJsonNameTable();
@@ -64,8 +67,20 @@ namespace CbDefense.Json
         /// <summary>Reads a v3 search envelope. Throws JsonException for malformed/truncated JSON.</summary>
         public static List<Device>? ReadPage(Stream s, Session? session, out Envelope env)
         {
+            var devices = new List<Device>();
+            bool present = ReadPage(s, session, devices.Add, out env);
+            return present ? devices : null;
+        }
+
+        /// <summary>
+        /// Reads a v3 search envelope, handing each device of <c>results</c> to <paramref name="onDevice"/> as soon as it
+        /// is parsed. Returns false when <c>results</c> is null or absent. Throws JsonException for malformed/truncated JSON
+        /// (after the devices before the fault were handed on).
+        /// </summary>
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, out Envelope env)
+        {
             env = default;
-            List<Device>? devices = null;
+            bool present = false;
             using (var r = CreateReader(s))
             {
                 if (!Next(r) || r.TokenType != JsonToken.StartObject)
@@ -79,14 +94,14 @@ namespace CbDefense.Json
                     switch (name)
                     {
                         case "results":
-                            if (r.TokenType == JsonToken.Null) { devices = null; break; }
+                            if (r.TokenType == JsonToken.Null) { present = false; break; }
                             if (r.TokenType != JsonToken.StartArray) { PlainJson.ReadValue(r); break; }
-                            devices = new List<Device>();
+                            present = true;
                             while (true)
                             {
                                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside results.");
                                 if (r.TokenType == JsonToken.EndArray) break;
-                                if (r.TokenType == JsonToken.StartObject) devices.Add(ReadDevice(r, session));
+                                if (r.TokenType == JsonToken.StartObject) onDevice(ReadDevice(r, session));
                                 else PlainJson.ReadValue(r);
                             }
                             break;
@@ -97,7 +112,7 @@ namespace CbDefense.Json
                 }
                 EnsureEnd(r);
             }
-            return devices;
+            return present;
         }
 
         /// <summary>Reads <c>{"deviceInfo": {...}, ...}</c>; returns null when deviceInfo is absent or null.</summary>

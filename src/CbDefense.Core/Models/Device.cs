@@ -89,24 +89,4 @@ namespace CbDefense
 
         public override string ToString() => Name ?? DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    /// <summary>One page of a device search.</summary>
-    public sealed class DevicePage
-    {
-        public DevicePage(long totalResults, IReadOnlyList<Device> devices, long start, int rows)
-        {
-            TotalResults = totalResults;
-            Devices = devices;
-            Start = start;
-            Rows = rows;
-        }
-
-        /// <summary>The server's totalResults (all matches, not just this page).</summary>
-        public long TotalResults { get; }
-        public IReadOnlyList<Device> Devices { get; }
-        /// <summary>1-based start that was requested.</summary>
-        public long Start { get; }
-        /// <summary>Rows that were requested.</summary>
-        public int Rows { get; }
-    }
 }

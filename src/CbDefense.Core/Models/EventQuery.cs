@@ -4,14 +4,19 @@ using CbDefense.Json;
 
 namespace CbDefense
 {
-    /// <summary>The filters of a v3 event search (plain query parameters, ANDed).</summary>
+    /// <summary>
+    /// What an event search asks for (the v3 event API). Name filters follow PowerShell's convention: without a wildcard
+    /// they mean the exact name (case-insensitive); with <c>*</c>, <c>?</c> or <c>[...]</c> they are patterns.
+    /// </summary>
     public sealed class EventQuery
     {
         /// <summary>The documented searchWindow values.</summary>
         public static readonly IReadOnlyList<string> SearchWindows = new[] { "1h", "3h", "1d", "1w", "2w" };
 
+        /// <summary>The device's host name, or a wildcard pattern of it.</summary>
         public string? HostName { get; set; }
         public string? HostNameExact { get; set; }
+        /// <summary>The device owner's e-mail address, or a wildcard pattern of it.</summary>
         public string? OwnerName { get; set; }
         public string? OwnerNameExact { get; set; }
         public string? IpAddress { get; set; }
@@ -27,9 +32,16 @@ namespace CbDefense
         /// <summary>Extra <c>key:value</c> clauses (split at the first colon; the same key twice: the last wins).</summary>
         public IList<string> Filters { get; } = new List<string>();
 
-        /// <summary>The time bounds in epoch ms (StartTime rounded up, EndTime down), from the properties or startTime/endTime filters.</summary>
+        /// <summary>
+        /// The time bounds in epoch ms (StartTime rounded up, EndTime down), from the properties or startTime/endTime
+        /// filters. A range whose start is after its end is an ArgumentException.
+        /// </summary>
         internal void GetBounds(out long? startMs, out long? endMs)
         {
+            if (StartTime.HasValue && EndTime.HasValue && ToUtc(StartTime.Value) > ToUtc(EndTime.Value))
+                throw new ArgumentException("The time range is inverted: -StartTime (" + ToUtc(StartTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
+                                            ") is later than -EndTime (" + ToUtc(EndTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
+                                            "). Swap them.", nameof(StartTime));
             startMs = StartTime.HasValue ? CeilMs(StartTime.Value) : (long?)null;
             endMs = EndTime.HasValue ? FieldReader.ToEpochMs(EndTime.Value) : (long?)null;
             foreach (var clause in Filters)
@@ -41,46 +53,19 @@ namespace CbDefense
                 if (k == "startTime") startMs = startMs.HasValue ? Math.Max(startMs.Value, ms.Value) : ms;
                 else endMs = endMs.HasValue ? Math.Min(endMs.Value, ms.Value) : ms;
             }
+            bool fromFilters = Filters.Count > 0;
+            if (fromFilters && startMs.HasValue && endMs.HasValue && startMs.Value > endMs.Value + 1)
+                throw new ArgumentException("The time range is inverted: the start (" + FieldReader.IsoMs(startMs.Value) + ") is later than the end (" +
+                                            FieldReader.IsoMs(endMs.Value) + "). Check -StartTime, -EndTime and the startTime/endTime filters.", nameof(StartTime));
         }
+
+        private static DateTime ToUtc(DateTime t) => t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
 
         private static long CeilMs(DateTime t)
         {
             long ms = FieldReader.ToEpochMs(t);
             var u = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
             return u.Ticks % TimeSpan.TicksPerMillisecond == 0 ? ms : ms + 1;
-        }
-
-        /// <summary>
-        /// The query parameters (without rows/start). The time range given here replaces StartTime/EndTime (null: not sent).
-        /// Throws ArgumentException for a clause without ':' or an undocumented searchWindow.
-        /// </summary>
-        public IDictionary<string, string> ToQueryParameters(long? startMs, long? endMs)
-        {
-            var d = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (!string.IsNullOrEmpty(HostName)) d["hostName"] = HostName!;
-            if (!string.IsNullOrEmpty(HostNameExact)) d["hostNameExact"] = HostNameExact!;
-            if (!string.IsNullOrEmpty(OwnerName)) d["ownerName"] = OwnerName!;
-            if (!string.IsNullOrEmpty(OwnerNameExact)) d["ownerNameExact"] = OwnerNameExact!;
-            if (!string.IsNullOrEmpty(IpAddress)) d["ipAddress"] = IpAddress!;
-            if (!string.IsNullOrEmpty(Sha256Hash)) d["sha256Hash"] = Sha256Hash!;
-            if (!string.IsNullOrEmpty(ApplicationName)) d["applicationName"] = ApplicationName!;
-            if (!string.IsNullOrEmpty(EventType)) d["eventType"] = EventType!;
-            if (!string.IsNullOrEmpty(SearchWindow))
-            {
-                bool ok = false;
-                foreach (var w in SearchWindows) if (string.Equals(w, SearchWindow, StringComparison.OrdinalIgnoreCase)) { ok = true; d["searchWindow"] = w; }
-                if (!ok) throw new ArgumentException("SearchWindow '" + SearchWindow + "' is not one of " + string.Join(", ", SearchWindows) + ".", nameof(SearchWindow));
-            }
-            foreach (var clause in Filters)
-            {
-                var (k, v) = DeviceQuery.ParseFilter(clause);
-                d[k] = v;
-            }
-            d.Remove("startTime");
-            d.Remove("endTime");
-            if (startMs.HasValue) d["startTime"] = FieldReader.IsoMs(startMs.Value);
-            if (endMs.HasValue) d["endTime"] = FieldReader.IsoMs(endMs.Value);
-            return d;
         }
 
         /// <summary>The searchWindow span in ms, or null.</summary>

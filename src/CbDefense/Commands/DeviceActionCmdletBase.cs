@@ -84,7 +84,7 @@ namespace CbDefense.Commands
             {
                 if (string.IsNullOrWhiteSpace(session.OrgKey))
                 {
-                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(CbClient.MissingOrgKeyMessage(session)),
+                    ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(CbClient.MissingOrgKeyMessage(session, DeviceActions.What)),
                                                           "NoOrgKey", ErrorCategory.InvalidOperation, session));
                 }
                 PrepareSession(session);
@@ -155,7 +155,7 @@ namespace CbDefense.Commands
 
             try
             {
-                Run(ctx => pending.Session.GetClient().SendDeviceActionAsync(request, ctx));
+                Run(ctx => pending.Session.Services.Devices.ActAsync(request, ctx));
             }
             catch (Exception ex) when (IsReportable(ex))
             {
@@ -229,59 +229,11 @@ namespace CbDefense.Commands
 
         private void ReadBack(Session session, long[] ids)
         {
-            var client = session.GetClient();
-            var results = Run(ctx => ReadDevicesAsync(client, ids, ctx));
-            for (int i = 0; i < ids.Length; i++)
-            {
-                var (device, error) = results[i];
-                if (device != null)
-                {
-                    WriteObject(device);
-                }
-                else if (error is CbObjectNotFoundException)
-                {
-                    WriteCbError(error, "DeviceNotFound", ids[i]);
-                }
-                else if (error != null && IsReportable(error))
-                {
-                    WriteCbError(error, "GetDeviceFailed", ids[i]);
-                }
-                else if (error != null)
-                {
-                    throw error;
-                }
-            }
-        }
-
-        private static async Task<(Device?, Exception?)[]> ReadDevicesAsync(CbClient client, long[] ids, CallContext ctx)
-        {
-            var results = new (Device?, Exception?)[ids.Length];
-            using (var gate = new SemaphoreSlim(ReadBackConcurrency))
-            {
-                var tasks = new Task[ids.Length];
-                for (int i = 0; i < ids.Length; i++)
-                {
-                    int n = i;
-                    tasks[i] = Task.Run(async () =>
-                    {
-                        await gate.WaitAsync(ctx.CancellationToken).ConfigureAwait(false);
-                        try
-                        {
-                            results[n] = (await client.GetDeviceAsync(ids[n], ctx).ConfigureAwait(false), null);
-                        }
-                        catch (Exception ex) when (!(ex is OperationCanceledException && ctx.CancellationToken.IsCancellationRequested))
-                        {
-                            results[n] = (null, ex);
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    });
-                }
-                await Task.WhenAll(tasks).ConfigureAwait(false);
-            }
-            return results;
+            var devices = session.Services.Devices;
+            var calls = new OrderedCalls<long, Device>(this, ReadBackConcurrency, (id, ctx) => devices.GetAsync(id, ctx));
+            foreach (long id in ids) calls.Add(id);
+            calls.WriteReady(true, (_, d) => WriteObject(d),
+                             (id, ex) => WriteCbError(ex, ex is CbObjectNotFoundException ? "DeviceNotFound" : "GetDeviceFailed", id));
         }
     }
 

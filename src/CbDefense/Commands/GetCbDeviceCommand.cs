@@ -1,6 +1,7 @@
 using System;
+using System.Collections;
 using System.Management.Automation;
-using System.Threading.Tasks;
+using CbDefense.Search;
 
 namespace CbDefense.Commands
 {
@@ -12,6 +13,10 @@ namespace CbDefense.Commands
         private const string ListSet = "List";
         private const string IdSet = "Id";
         private const int ProgressId = 0x0CBDE;
+        /// <summary>Devices fetched by id at the same time.</summary>
+        internal const int IdConcurrency = 8;
+
+        private OrderedCalls<long, Device>? _byId;
 
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("DeviceId")]
@@ -28,6 +33,7 @@ namespace CbDefense.Commands
         public string? HostNameExact { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string? OwnerName { get; set; }
 
@@ -41,10 +47,40 @@ namespace CbDefense.Commands
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DeviceValueCompleter))]
+        public string[]? Status { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DeviceValueCompleter))]
+        public string[]? OS { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateRange(1L, long.MaxValue)]
+        public long[]? PolicyId { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateSet("LOW", "MEDIUM", "HIGH", "MISSION_CRITICAL")]
+        public string[]? TargetPriority { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Query { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNull]
+        public Hashtable? Criteria { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Sort { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
         public string[]? Filter { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1, PagePlanner.MaximumDevicePageSize)]
+        [ValidateRange(1, 10000)]
         public int PageSize { get; set; } = PagePlanner.DefaultPageSize;
 
         protected override void ProcessRecord()
@@ -53,150 +89,145 @@ namespace CbDefense.Commands
             else List();
         }
 
+        protected override void EndProcessing() => _byId?.WriteReady(true, (_, d) => WriteObject(d), WriteIdError);
+
         private void GetById()
         {
             var session = GetSession();
-            foreach (long id in Id!)
+            var devices = session.Services.Devices;
+            _byId ??= new OrderedCalls<long, Device>(this, IdConcurrency, (id, ctx) => devices.GetAsync(id, ctx));
+            foreach (long id in Id!) _byId.Add(id);
+            _byId.WriteReady(false, (_, d) => WriteObject(d), WriteIdError);
+        }
+
+        private void WriteIdError(long id, Exception ex) =>
+            WriteCbError(ex, ex is CbObjectNotFoundException ? "DeviceNotFound" : "GetDeviceFailed", id);
+
+        private DeviceQuery BuildQuery()
+        {
+            var q = new DeviceQuery
             {
-                if (TryRun(ctx => session.GetClient().GetDeviceAsync(id, ctx), id, "DeviceNotFound", "GetDeviceFailed", out Device device))
-                    WriteObject(device);
-            }
+                HostName = HostName, HostNameExact = HostNameExact, OwnerName = OwnerName, OwnerNameExact = OwnerNameExact,
+                IpAddress = IpAddress, Query = Query,
+            };
+            foreach (var s in Status ?? Array.Empty<string>()) q.Status.Add(s);
+            foreach (var s in OS ?? Array.Empty<string>()) q.OS.Add(s);
+            foreach (var p in PolicyId ?? Array.Empty<long>()) q.PolicyId.Add(p);
+            foreach (var t in TargetPriority ?? Array.Empty<string>()) q.TargetPriority.Add(t);
+            foreach (var s in Sort ?? Array.Empty<string>()) q.Sort.Add(s);
+            foreach (var f in Filter ?? Array.Empty<string>()) q.Filters.Add(f);
+            if (Criteria != null)
+                foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            return q;
         }
 
         private void List()
         {
             var session = GetSession();
-            var query = new DeviceQuery
-            {
-                HostNameExact = HostNameExact,
-                OwnerName = OwnerName,
-                OwnerNameExact = OwnerNameExact,
-                IpAddress = IpAddress,
-            };
-            foreach (var clause in Filter ?? new string[0]) query.Filters.Add(clause);
-            WildcardPattern? pattern = null;
-            if (HostName != null)
-            {
-                if (WildcardPattern.ContainsWildcardCharacters(HostName))
-                {
-                    // The v3 hostName filter is a plain match on the server; narrow it with the text before the
-                    // first wildcard and match the pattern here, so results are right whatever the server does.
-                    pattern = new WildcardPattern(HostName, WildcardOptions.IgnoreCase);
-                    string prefix = LiteralPrefix(HostName);
-                    if (prefix.Length > 0) query.HostName = prefix;
-                }
-                else
-                {
-                    query.HostName = HostName;
-                }
-            }
-
-            // With a client-side pattern the server pages everything it matched; -Skip/-First apply after matching.
-            ulong skip = PagingParameters.Skip;
-            ulong first = PagingParameters.First;
-            DevicePager pager;
+            var query = BuildQuery();
+            ulong skip = PagingParameters.Skip, first = PagingParameters.First;
+            PagedSearch<Device> search;
             try
             {
-                pager = pattern == null
-                    ? session.GetClient().CreateDevicePager(query, (long)Math.Min(skip, long.MaxValue), first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize)
-                    : session.GetClient().CreateDevicePager(query, 0, null, PageSize);
+                var devices = session.Services.Devices;
+                if (PageSize > devices.MaximumPageSize)
+                    throw new ArgumentException("-PageSize " + PageSize + " is more than the device search takes (" + devices.MaximumPageSize + " rows).");
+                search = devices.Search(query, (long)Math.Min(skip, long.MaxValue), first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);
             }
             catch (ArgumentException ex)
             {
-                ThrowCbError(ex, "InvalidFilter", Filter);
+                ThrowCbError(ex, "InvalidFilter", query);
                 return;
             }
+            if (search.Explanation != null) WriteVerbose(search.Explanation);
 
-            ulong written = 0, matched = 0;
-            long read = 0, expected = 0;
+            var progress = new PagedProgress<Device>(this, ProgressId, "Get-CbDevice", "Reading devices from " + session.Uri, "devices");
             bool firstPage = true;
-            var progress = new ProgressRecord(ProgressId, "Get-CbDevice", "Reading devices from " + session.Uri);
-            bool progressShown = false;
-
-            // From the second page on, the next page is fetched while this one is written, so the server and the
-            // parser work at the same time. Nothing is prefetched past the first page, so
-            // "Get-CbDevice | Select-Object -First 1" still sends exactly one request.
-            Task<DevicePage?>? next = null;
             try
             {
-                while (true)
+                while (!search.IsComplete)
                 {
-                    DevicePage? page;
+                    var buffered = firstPage && PagingParameters.IncludeTotalCount ? new System.Collections.Generic.List<Device>() : null;
                     try
                     {
-                        var pending = next;
-                        next = null;
-                        page = pending != null ? Await(pending) : Run(ctx => pager.NextPageAsync(ctx));
+                        RunStreaming<Device, bool>((ctx, sink) => search.NextPageAsync(sink, ctx), d =>
+                        {
+                            if (buffered != null) buffered.Add(d);
+                            else WriteObject(d);
+                        });
                     }
                     catch (Exception ex) when (IsReportable(ex))
                     {
-                        if (progressShown) CompleteProgress(progress);
+                        progress.Complete();
+                        if (buffered != null) WriteTotal(search);
+                        foreach (var d in buffered ?? new System.Collections.Generic.List<Device>()) WriteObject(d);
                         ThrowCbError(ex, "GetDevicesFailed", query);
                         return;
                     }
-                    if (page == null) break;
-                    read += page.Devices.Count;
-                    bool more = !pager.IsComplete;
-                    if (more && !firstPage) next = Start(ctx => pager.NextPageAsync(ctx));
-
-                    if (firstPage)
+                    if (buffered != null)
                     {
-                        firstPage = false;
-                        if (PagingParameters.IncludeTotalCount)
-                            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, page.TotalResults), pattern == null ? 1.0 : 0.0));
-                        long available = Math.Max(0, page.TotalResults - (pattern == null ? (long)Math.Min(skip, long.MaxValue) : 0));
-                        expected = pattern == null && first != ulong.MaxValue ? Math.Min(available, (long)Math.Min(first, long.MaxValue)) : available;
+                        WriteTotal(search);
+                        foreach (var d in buffered) WriteObject(d);
                     }
-
-                    foreach (var device in page.Devices)
-                    {
-                        if (pattern != null)
-                        {
-                            if (!pattern.IsMatch(device.Name ?? string.Empty)) continue;
-                            matched++;
-                            if (matched <= skip) continue;
-                            if (written >= first) break;
-                        }
-                        WriteObject(device);
-                        written++;
-                    }
-                    if (pattern != null && written >= first) break;
-
-                    if (progressShown || (more && expected > read))
-                    {
-                        progressShown = true;
-                        progress.PercentComplete = expected > 0 ? (int)Math.Min(100, read * 100 / expected) : 0;
-                        progress.StatusDescription = pattern == null
-                            ? $"{read:N0} of {expected:N0} devices"
-                            : $"{read:N0} of {expected:N0} devices read, {written:N0} matched";
-                        WriteProgress(progress);
-                    }
+                    firstPage = false;
+                    progress.Update(search);
                 }
             }
             finally
             {
-                // The pipeline stopped (Select-Object -First, Ctrl+C), failed, or has all it wants, while a page
-                // was being prefetched: cancel it and observe its outcome.
-                if (next != null)
-                {
-                    CancelPending();
-                    next.ContinueWith(t => { _ = t.Exception; }, TaskScheduler.Default);
-                }
+                progress.Complete();
             }
-            if (progressShown) CompleteProgress(progress);
         }
 
-        private void CompleteProgress(ProgressRecord progress)
+        private void WriteTotal(PagedSearch<Device> search)
         {
-            progress.RecordType = ProgressRecordType.Completed;
-            progress.PercentComplete = 100;
-            WriteProgress(progress);
+            if (!search.ServerTotal.HasValue) return;
+            if (!search.TotalIsExact)
+                WriteVerbose("The server matched " + search.ServerTotal.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) +
+                             " devices before the filters applied on the client; the number of results is not known in advance.");
+            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
+        }
+    }
+
+    /// <summary>
+    /// A progress bar for a paged search: shown once a second page is needed, with a percentage of what the search
+    /// expects to read (and, with filters applied on the client, how many matched).
+    /// </summary>
+    internal sealed class PagedProgress<T> where T : class
+    {
+        private readonly CbCmdlet _cmdlet;
+        private readonly ProgressRecord _record;
+        private readonly string _noun;
+        private bool _shown;
+
+        public PagedProgress(CbCmdlet cmdlet, int id, string activity, string status, string noun)
+        {
+            _cmdlet = cmdlet;
+            _record = new ProgressRecord(id, activity, status);
+            _noun = noun;
         }
 
-        private static string LiteralPrefix(string pattern)
+        public void Update(PagedSearch<T> search, string? extra = null)
         {
-            int i = pattern.IndexOfAny(new[] { '*', '?', '[', '`' });
-            return i < 0 ? pattern : pattern.Substring(0, i);
+            long expected = search.ExpectedReads ?? 0;
+            long read = search.TotalIsExact ? search.Written : search.Read;
+            if (!_shown && (search.IsComplete || expected <= read)) return;
+            _shown = true;
+            _record.PercentComplete = expected > 0 ? (int)Math.Min(100, read * 100 / expected) : 0;
+            _record.StatusDescription = search.TotalIsExact
+                ? $"{read:N0} of {expected:N0} {_noun}"
+                : $"{read:N0} of {expected:N0} {_noun} read, {search.Written:N0} matched";
+            if (extra != null) _record.StatusDescription += extra;
+            _cmdlet.WriteProgressRecord(_record);
+        }
+
+        public void Complete()
+        {
+            if (!_shown) return;
+            _shown = false;
+            _record.RecordType = ProgressRecordType.Completed;
+            _record.PercentComplete = 100;
+            _cmdlet.WriteProgressRecord(_record);
         }
     }
 }

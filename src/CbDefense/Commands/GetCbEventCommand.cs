@@ -18,6 +18,7 @@ namespace CbDefense.Commands
         public string[]? Id { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string? HostName { get; set; }
 
@@ -26,6 +27,7 @@ namespace CbDefense.Commands
         public string? HostNameExact { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string? OwnerName { get; set; }
 
@@ -66,8 +68,8 @@ namespace CbDefense.Commands
         public string[]? Filter { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1, EventPager.MaxPageSize)]
-        public int PageSize { get; set; } = EventPager.DefaultPageSize;
+        [ValidateRange(1, Services.Legacy.LegacyEventSearch.MaxPageSize)]
+        public int PageSize { get; set; } = Services.Legacy.LegacyEventSearch.DefaultPageSize;
 
         protected override void ProcessRecord()
         {
@@ -77,12 +79,22 @@ namespace CbDefense.Commands
 
         private void GetById()
         {
-            var session = GetSession();
+            var events = EventService(GetSession());
             foreach (string id in Id!)
             {
-                if (TryRun(ctx => session.GetClient().GetEventAsync(id, ctx), id, "EventNotFound", "GetEventFailed", out Event ev))
+                if (TryRun(ctx => events.GetAsync(id, ctx), id, "EventNotFound", "GetEventFailed", out Event ev))
                     WriteObject(ev);
             }
+        }
+
+        private Services.Legacy.IEventService EventService(Session session)
+        {
+            var events = session.Services.Events;
+            if (events == null)
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                    "The v3 event API was retired (January 2022) and the session " + session.Uri + " speaks the current API, which has " +
+                    "observations instead: use Get-CbObservation."), "EventsRetired", ErrorCategory.NotImplemented, session));
+            return events!;
         }
 
         private void List()
@@ -96,66 +108,51 @@ namespace CbDefense.Commands
             };
             foreach (var clause in Filter ?? new string[0]) query.Filters.Add(clause);
 
-            ulong skip = PagingParameters.Skip;
-            ulong first = PagingParameters.First;
-            EventPager pager;
+            ulong skip = PagingParameters.Skip, first = PagingParameters.First;
+            Search.PagedSearch<Event> search;
             try
             {
-                pager = session.GetClient().CreateEventPager(query, (long)Math.Min(skip, long.MaxValue),
+                search = EventService(session).Search(query, (long)Math.Min(skip, long.MaxValue),
                     first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);
             }
             catch (ArgumentException ex)
             {
-                ThrowCbError(ex, "InvalidFilter", Filter);
+                ThrowCbError(ex, ex.ParamName == nameof(EventQuery.StartTime) ? "InvertedTimeRange" : "InvalidFilter", query);
                 return;
             }
+            if (search.Explanation != null) WriteVerbose(search.Explanation);
 
+            var progress = new PagedProgress<Event>(this, ProgressId, "Get-CbEvent", "Reading events from " + session.Uri, "events");
             bool firstPage = true;
-            long expected = 0;
-            var progress = new ProgressRecord(ProgressId, "Get-CbEvent", "Reading events from " + session.Uri);
-            bool progressShown = false;
-            while (true)
+            try
             {
-                EventPage? page;
-                try
+                while (!search.IsComplete)
                 {
-                    page = Run(ctx => pager.NextPageAsync(ctx));
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    if (progressShown) CompleteProgress(progress);
-                    ThrowCbError(ex, "GetEventsFailed", query);
-                    return;
-                }
-                if (page == null) break;
-                if (firstPage && pager.TotalResults.HasValue)
-                {
-                    firstPage = false;
-                    long total = pager.TotalResults.Value;
-                    if (PagingParameters.IncludeTotalCount)
-                        WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, total), 1.0));
-                    long available = Math.Max(0, total - (long)Math.Min(skip, long.MaxValue));
-                    expected = first != ulong.MaxValue ? Math.Min(available, (long)Math.Min(first, long.MaxValue)) : available;
-                }
-                foreach (var ev in page.Events) WriteObject(ev);
-
-                long read = pager.Returned;
-                if (progressShown || (!pager.IsComplete && expected > read))
-                {
-                    progressShown = true;
-                    progress.PercentComplete = expected > 0 ? (int)Math.Min(100, read * 100 / expected) : 0;
-                    progress.StatusDescription = $"{read:N0} of {expected:N0} events" + (pager.SplitCount > 0 ? $" (time range split {pager.SplitCount:N0} times)" : "");
-                    WriteProgress(progress);
+                    var page = new System.Collections.Generic.List<Event>();
+                    try
+                    {
+                        Run(ctx => search.NextPageAsync(page.Add, ctx));
+                    }
+                    catch (Exception ex) when (IsReportable(ex))
+                    {
+                        ThrowCbError(ex, "GetEventsFailed", query);
+                        return;
+                    }
+                    if (firstPage && search.ServerTotal.HasValue)
+                    {
+                        firstPage = false;
+                        if (PagingParameters.IncludeTotalCount)
+                            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
+                    }
+                    foreach (var ev in page) WriteObject(ev);
+                    int splits = ((Services.Legacy.LegacyEventSearch)search).SplitCount;
+                    progress.Update(search, splits > 0 ? $" (time range split {splits:N0} times)" : null);
                 }
             }
-            if (progressShown) CompleteProgress(progress);
-        }
-
-        private void CompleteProgress(ProgressRecord progress)
-        {
-            progress.RecordType = ProgressRecordType.Completed;
-            progress.PercentComplete = 100;
-            WriteProgress(progress);
+            finally
+            {
+                progress.Complete();
+            }
         }
     }
 

@@ -2,9 +2,16 @@
     Synopsis    = 'Searches Carbon Black Defense events, or gets events by id.'
     Description = @'
 Get-CbEvent searches the v3 event API and writes each event as its page arrives (newest first), so
-"Get-CbEvent | Select-Object -First 1" stops after one small request. The filters -HostName, -HostNameExact,
--OwnerName, -OwnerNameExact, -IpAddress, -Sha256Hash, -ApplicationName, -EventType, -SearchWindow, -StartTime and
--EndTime are sent as the v3 API documents them; -Filter adds other key:value clauses; all are combined with AND.
+"Get-CbEvent | Select-Object -First 1" stops after one small request, and "-First 5" asks for 5 rows. The filters
+-HostNameExact, -OwnerNameExact, -IpAddress, -Sha256Hash, -ApplicationName, -EventType, -SearchWindow, -StartTime
+and -EndTime are sent as the v3 API documents them; all are combined with AND.
+
+-HostName and -OwnerName follow PowerShell's convention: without a wildcard they mean the exact name (case-
+insensitive), with wildcards (*, ?, [a-z]) a pattern. The text before the first wildcard is sent to the server
+(which matches substrings) and the exact name or pattern is matched here, on the event's device name and owner
+e-mail. -Filter adds key:value clauses: documented keys are sent; other keys that name an event field (attackStage,
+alertScore, deviceDetails.policyName, selectedApp.sha256Hash, ...) are matched here exactly, because the v3 API
+would ignore them; any other key is refused. A time range whose start is later than its end is a parameter error.
 
 The event API returns at most 10,000 rows for one query. When a search matches more, Get-CbEvent splits its time
 range (startTime/endTime, ISO-8601 UTC with milliseconds, inclusive on the event time) into disjoint ranges,
@@ -21,18 +28,18 @@ AdditionalProperties (on the event and on each nested object). Each event carrie
 '@
     Parameters  = @{
         Id              = 'One or more event ids (32 hex characters) to fetch. Binds from the pipeline by value and by property name (EventId).'
-        HostName        = 'Events of devices whose host name matches (hostName).'
+        HostName        = 'Events of the device with this host name (case-insensitive): without a wildcard the exact name, with wildcards (*, ?) a pattern.'
         HostNameExact   = 'Events of the device with exactly this host name (hostNameExact).'
-        OwnerName       = 'Events of devices whose owner matches (ownerName).'
+        OwnerName       = 'Events of devices whose owner (e-mail address) is this: without a wildcard the exact owner, with wildcards a pattern.'
         OwnerNameExact  = 'Events of devices whose owner is exactly this, usually an email address (ownerNameExact).'
         IpAddress       = 'Events of the device with this IP address (ipAddress).'
         Sha256Hash      = 'Events involving an application with this SHA-256 hash (sha256Hash).'
         ApplicationName = 'Events of this application, for example powershell.exe (applicationName).'
         EventType       = 'Events of this type: NETWORK, FILE_CREATE, REGISTRY_ACCESS, SYSTEM_API_CALL, CREATE_PROCESS, DATA_ACCESS, INJECT_CODE, POLICY_ACTION (tab completion offers them).'
         SearchWindow    = 'Events of the last 1h, 3h, 1d, 1w or 2w (searchWindow).'
-        StartTime       = 'Events at or after this time (startTime, sent as ISO-8601 UTC with milliseconds).'
+        StartTime       = 'Events at or after this time (startTime, sent as ISO-8601 UTC with milliseconds). Must not be later than -EndTime.'
         EndTime         = 'Events at or before this time (endTime).'
-        Filter          = 'Other filters as key:value clauses (split at the first colon), sent as query parameters and combined with AND.'
+        Filter          = 'Other filters as key:value clauses (split at the first colon), combined with AND. Keys the v3 API documents are sent; other keys that name an event field are matched here; any other key is refused.'
         PageSize        = 'Rows per request (1 to 10,000; default 5,000).'
         Session         = 'The session to use; defaults to the default session.'
         First           = 'Gets only this many events.'

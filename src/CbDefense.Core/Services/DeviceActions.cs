@@ -212,35 +212,21 @@ namespace CbDefense
         public object? Json { get; }
     }
 
-    public sealed partial class CbClient
+    /// <summary>The v6 device_actions route, which both API generations use (cbapi sent it with a legacy API key).</summary>
+    internal static class DeviceActions
     {
-        /// <summary>The v6 device actions route of this session's org, or an exception when the session has no org key.</summary>
-        public string GetDeviceActionsPath() =>
-            "/appservices/v6/orgs/" + Uri.EscapeDataString(RequireOrgKey()) + "/device_actions";
-
-        /// <summary>The org key, or InvalidOperationException with what to do (v6 routes need it; nothing is sent without it).</summary>
-        internal string RequireOrgKey()
-        {
-            string? org = _session.OrgKey;
-            if (string.IsNullOrWhiteSpace(org))
-                throw new InvalidOperationException(MissingOrgKeyMessage(_session));
-            return org!;
-        }
-
-        internal static string MissingOrgKeyMessage(Session session) =>
-            "The session " + session.BaseUrl + " (API ID " + session.ApiId + ") has no org key, and device actions use " +
-            "/appservices/v6/orgs/{org_key}/... routes. Connect again with -OrgKey (or org_key in the credentials profile). Nothing was sent.";
+        internal const string What = "device actions";
 
         /// <summary>
         /// Sends one device action (one POST for all the request's ids). 204, or any 2xx (200 with JSON), is success;
         /// 4xx/5xx throw the mapped CbApiException (429 and 503 are absorbed by the session's throttle gate first).
         /// A session without an org key throws InvalidOperationException before any request.
         /// </summary>
-        public async Task<DeviceActionResult> SendDeviceActionAsync(DeviceActionRequest request, CallContext? ctx)
+        public static async Task<DeviceActionResult> SendAsync(CbClient client, DeviceActionRequest request, CallContext ctx)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
-            string path = GetDeviceActionsPath();
-            var r = await SendAsync(HttpMethod.Post, path, null, request.ToBody(), ctx).ConfigureAwait(false);
+            string path = client.OrgPath("/appservices/v6", "device_actions", What);
+            var r = await client.SendJsonAsync(client.JsonRequest(HttpMethod.Post, path, null, request.ToBody()), ctx).ConfigureAwait(false);
             if (r.StatusCode < 200 || r.StatusCode > 299)
                 throw new CbServerException("Device action error: unexpected HTTP " + r.StatusCode + " (" + r.ReasonPhrase + "): " +
                                             ErrorMapper.Snippet(r.Text) + " [" + r.Method + " " + r.RequestUri + "]")

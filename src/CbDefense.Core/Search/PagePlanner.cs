@@ -1,9 +1,9 @@
 using System;
 
-namespace CbDefense
+namespace CbDefense.Search
 {
     /// <summary>One page request: 1-based start and rows.</summary>
-    public readonly struct PageRequest : IEquatable<PageRequest>
+    internal readonly struct PageRequest : IEquatable<PageRequest>
     {
         public PageRequest(long start, int rows) { Start = start; Rows = rows; }
         /// <summary>1-based index of the first row.</summary>
@@ -19,7 +19,7 @@ namespace CbDefense
     /// The arithmetic of v3 paging: skip/first (nullable = all), a small first page then full pages,
     /// start = skip + consumed + 1; stops when first is reached, when totalResults is consumed, or on an empty page.
     /// </summary>
-    public sealed class PagePlanner
+    internal sealed class PagePlanner
     {
         /// <summary>
         /// Rows per request after the first page. Measured (build.ps1 Bench): 1,000-row pages enumerate as fast as

@@ -1,0 +1,151 @@
+using System;
+using System.IO;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CbDefense.Http
+{
+    /// <summary>
+    /// Tells a connection failure that retrying cannot fix from a transient one, and says what to do about it:
+    /// a refused port, a host name that does not resolve, a TLS certificate that is not trusted, a TLS handshake with a
+    /// server that speaks plain HTTP, or plain HTTP sent to a server that speaks TLS. The last two are confirmed with a
+    /// small probe of the port (no request, no token), so a reset on a healthy server is never mistaken for them.
+    /// </summary>
+    internal static class ConnectionDiagnosis
+    {
+        internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+
+        /// <summary>A message for a failure that will not go away by itself, or null when it may be transient.</summary>
+        public static async Task<string?> DiagnoseAsync(Uri server, SessionOptions options, Exception failure, bool probe, CancellationToken ct)
+        {
+            string authority = server.Host + ":" + server.Port;
+            bool viaProxy = options.Proxy != null && !options.NoProxy;
+            bool https = string.Equals(server.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+
+            var socket = Find<SocketException>(failure);
+            if (socket != null)
+            {
+                switch (socket.SocketErrorCode)
+                {
+                    case SocketError.ConnectionRefused:
+                        return viaProxy
+                            ? "The proxy " + options.Proxy!.GetLeftPart(UriPartial.Authority) + " refused the connection (nothing listens there). Check -Proxy or the profile's proxy."
+                            : "Nothing listens on " + authority + " (connection refused). Check the server URL and its port" +
+                              (Session.IsLoopback(server) ? "; if it is the emulator, is it still running?" : ".");
+                    case SocketError.HostNotFound:
+                    case SocketError.NoData:
+                        return "The host name '" + (viaProxy ? options.Proxy!.Host + "' of the proxy" : server.Host + "'") +
+                               " could not be resolved (no such host). Check the " + (viaProxy ? "proxy URL." : "server URL.");
+                }
+            }
+
+            var auth = Find<AuthenticationException>(failure);
+            if (https && (auth != null || LooksLikeTlsFailure(failure)))
+            {
+                string detail = Transport.Flatten(auth ?? failure);
+                if (detail.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0)
+                    return "The TLS certificate of " + authority + " was not accepted: " + detail + " If the server uses a private CA or a " +
+                           "self-signed certificate, trust it with -CertificateFile (ssl_cert_file in a profile); -SkipCertificateCheck turns " +
+                           "the check off (not for production).";
+                if (probe && await SpeaksPlainHttpAsync(server, ct).ConfigureAwait(false))
+                    return "The server at " + authority + " speaks plain HTTP, not HTTPS: the URL says https:// but the TLS handshake got an " +
+                           "HTTP reply. Use http://" + authority + " (the token then travels unencrypted: only for loopback, or with " +
+                           "-AllowUnencryptedAuthentication), or the port where the server serves HTTPS.";
+                if (auth != null)
+                    return "The TLS handshake with " + authority + " failed: " + detail + " Check that this port serves HTTPS; for a private CA " +
+                           "use -CertificateFile, and ssl_force_tls_1_2 only if the server supports TLS 1.2.";
+            }
+            else if (!https && probe && socket == null && await SpeaksTlsAsync(server, ct).ConfigureAwait(false))
+            {
+                return "The server at " + authority + " speaks HTTPS, not plain HTTP: the URL says http:// but the port expects a TLS handshake. " +
+                       "Use https://" + authority + ".";
+            }
+            return null;
+        }
+
+        private static bool LooksLikeTlsFailure(Exception ex)
+        {
+            for (var e = ex; e != null; e = e.InnerException)
+            {
+                string m = e.Message;
+                if (m.IndexOf("SSL", StringComparison.Ordinal) >= 0 || m.IndexOf("TLS", StringComparison.Ordinal) >= 0 ||
+                    m.IndexOf("frame", StringComparison.OrdinalIgnoreCase) >= 0 || m.IndexOf("handshake", StringComparison.OrdinalIgnoreCase) >= 0)
+                    return true;
+            }
+            return false;
+        }
+
+        private static T? Find<T>(Exception ex) where T : Exception
+        {
+            for (var e = ex; e != null; e = e.InnerException)
+                if (e is T t) return t;
+            return null;
+        }
+
+        /// <summary>True when the port answers a plain HTTP request (sent without any credential).</summary>
+        internal static async Task<bool> SpeaksPlainHttpAsync(Uri server, CancellationToken ct)
+        {
+            try
+            {
+                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                using (var tcp = new TcpClient())
+                {
+                    cts.CancelAfter(ProbeTimeout);
+                    using (cts.Token.Register(() => tcp.Dispose()))
+                    {
+                        await tcp.ConnectAsync(server.Host, server.Port).ConfigureAwait(false);
+                        var stream = tcp.GetStream();
+                        byte[] hello = Encoding.ASCII.GetBytes("HEAD / HTTP/1.0\r\nHost: " + server.Host + "\r\n\r\n");
+                        await stream.WriteAsync(hello, 0, hello.Length, cts.Token).ConfigureAwait(false);
+                        var buf = new byte[5];
+                        int n = 0;
+                        while (n < buf.Length)
+                        {
+                            int k = await stream.ReadAsync(buf, n, buf.Length - n, cts.Token).ConfigureAwait(false);
+                            if (k == 0) break;
+                            n += k;
+                        }
+                        return n == 5 && Encoding.ASCII.GetString(buf) == "HTTP/";
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException)
+            {
+                ct.ThrowIfCancellationRequested();
+                return false;
+            }
+        }
+
+        /// <summary>True when the port completes a TLS handshake (any certificate; nothing is sent over it).</summary>
+        internal static async Task<bool> SpeaksTlsAsync(Uri server, CancellationToken ct)
+        {
+            try
+            {
+                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                using (var tcp = new TcpClient())
+                {
+                    cts.CancelAfter(ProbeTimeout);
+                    using (cts.Token.Register(() => tcp.Dispose()))
+                    {
+                        await tcp.ConnectAsync(server.Host, server.Port).ConfigureAwait(false);
+                        using (var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true))
+                        {
+                            await ssl.AuthenticateAsClientAsync(server.Host).ConfigureAwait(false);
+                            return true;
+                        }
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is SocketException || ex is AuthenticationException ||
+                                       ex is ObjectDisposedException || ex is OperationCanceledException || ex is InvalidOperationException)
+            {
+                ct.ThrowIfCancellationRequested();
+                return false;
+            }
+        }
+    }
+}
