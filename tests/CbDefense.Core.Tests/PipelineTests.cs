@@ -179,6 +179,7 @@ namespace CbDefense.Core.Tests
         }
 
         [Theory]
+        [InlineData(500)]
         [InlineData(502)]
         [InlineData(504)]
         public async Task GatewayErrorsRetriedForGetNotPost(int status)
@@ -190,6 +191,17 @@ namespace CbDefense.Core.Tests
             var ex = await Assert.ThrowsAsync<CbServerException>(() => s.GetClient().PostObjectAsync("/x", null, null));
             Assert.Equal(status, ex.StatusCode);
             Assert.Equal(4, h.Count);
+        }
+
+        [Fact]
+        public async Task ServerErrorRetriedForPutAndDelete()
+        {
+            var h = new FakeHandler(r => r.Index % 2 == 1 ? FakeHandler.Json(500, "{\"message\":\"oops\"}") : FakeHandler.Json(200, Ok));
+            using var s = Fake.Session(h);
+            await s.GetClient().PutObjectAsync("/x", new Dictionary<string, object?>(), null);
+            await s.GetClient().DeleteObjectAsync("/x", null);
+            Assert.Equal(4, h.Count);
+            Assert.Equal(new[] { "PUT", "PUT", "DELETE", "DELETE" }, h.List.Select(r => r.Method.Method));
         }
 
         [Fact]
@@ -349,6 +361,66 @@ namespace CbDefense.Core.Tests
             Assert.Matches(@"-> 200 OK \(\d+ ms\)", verbose[1]);
             Assert.Contains(log.Messages, m => m.StartsWith("DEBUG: HTTP response") && m.Contains("REDACTED"));
             Assert.DoesNotContain(Fake.Secret, log.All);
+        }
+    }
+}
+
+namespace CbDefense.Core.Tests
+{
+    public class ConnectionDiagnosisTests
+    {
+        private static Session Real(string url, ListLog log) => Session.Create(new SessionOptions
+        {
+            Uri = new Uri(url), ApiToken = new ApiToken(Fake.Secret, Fake.ApiId), MaximumRetryCount = 5,
+            BaseBackoff = TimeSpan.FromMilliseconds(200), TimeoutSec = 10,
+        });
+
+        [Fact]
+        public async Task RefusedPortFailsAtOnceWithoutRetrying()
+        {
+            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            l.Start();
+            int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            var log = new ListLog();
+            using var s = Real("http://127.0.0.1:" + port, log);
+            var ex = await Assert.ThrowsAsync<CbConnectionException>(() => s.GetClient().GetObjectAsync("/x", null, new CallContext(default, log)));
+            Assert.Contains("Nothing listens on 127.0.0.1:" + port, ex.Message);
+            Assert.DoesNotContain(log.Messages, m => m.Contains("before retry"));
+        }
+
+        [Fact]
+        public async Task HttpsToAPlainHttpServerIsNamed()
+        {
+            var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            l.Start();
+            int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+            using var cts = new CancellationTokenSource();
+            var server = Task.Run(async () =>
+            {
+                while (!cts.IsCancellationRequested)
+                {
+                    using var c = await l.AcceptTcpClientAsync(cts.Token);
+                    var st = c.GetStream();
+                    var buf = new byte[1024];
+                    try { _ = await st.ReadAsync(buf.AsMemory(), cts.Token); } catch (Exception) { }
+                    var reply = System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    try { await st.WriteAsync(reply, 0, reply.Length, cts.Token); } catch (Exception) { }
+                }
+            });
+            try
+            {
+                var log = new ListLog();
+                using var s = Real("https://127.0.0.1:" + port, log);
+                var ex = await Assert.ThrowsAsync<CbConnectionException>(() => s.GetClient().GetObjectAsync("/x", null, new CallContext(default, log)));
+                Assert.Contains("speaks plain HTTP", ex.Message);
+                Assert.DoesNotContain(log.Messages, m => m.Contains("before retry"));
+            }
+            finally
+            {
+                cts.Cancel();
+                l.Stop();
+            }
         }
     }
 }

@@ -294,6 +294,15 @@ Describe 'Get-CbDevice under faults and errors' {
         ($all.DeviceId | Sort-Object -Unique).Count | Should -Be $raw.Count
     }
 
+    It 'a 500 on a page mid-listing is retried: every device comes back once' {
+        # The second and later pages fail once each with 500 (a GET is safe to repeat).
+        Set-EmulatorFaults -Emulator $emu -Faults @(@{ kind = 'status'; status = 500; rate = 0.5; path = '/integrationServices/v3/device' })
+        $all = Get-CbDevice -PageSize 40
+        $all.Count | Should -Be $raw.Count
+        ($all.DeviceId | Sort-Object -Unique).Count | Should -Be $raw.Count
+        @(Get-DeviceRequests | Where-Object status -eq 500).Count | Should -BeGreaterThan 0
+    }
+
     It 'recovers from truncated and malformed bodies' {
         Set-EmulatorFaults -Emulator $emu -Faults @(
             @{ kind = 'truncated'; count = 1 }

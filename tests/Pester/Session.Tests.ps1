@@ -204,6 +204,20 @@ Describe 'Proxy and TLS options' {
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
     }
 
+    It 'fails at once, without retries, with a hint for failures that retrying cannot fix' -ForEach @(
+        @{ Case = 'an untrusted certificate'; Uri = { $tls.Uri }; Hint = '*certificate*-CertificateFile*-SkipCertificateCheck*' }
+        @{ Case = 'https to a plain-HTTP server'; Uri = { 'https://127.0.0.1:' + ([uri]$emu.Uri).Port }; Hint = '*speaks plain HTTP*http://127.0.0.1*' }
+        @{ Case = 'http to an HTTPS server'; Uri = { 'http://127.0.0.1:' + ([uri]$tls.Uri).Port }; Hint = '*speaks HTTPS*https://127.0.0.1*' }
+        @{ Case = 'a refused port'; Uri = { 'http://127.0.0.1:9' }; Hint = '*Nothing listens on 127.0.0.1:9*' }
+    ) {
+        $s = Connect-CbDefense -Uri (& $Uri) -ApiId $tlsId -ApiSecretKey $tlsSecret -MaximumRetryCount 5
+        $verbose = $null
+        $err = { Get-CbDevice -First 1 -Session $s -ErrorAction Stop -Verbose 4>&1 | Tee-Object -Variable verbose | Out-Null } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike $Hint
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        @($verbose | Where-Object { "$_" -like '*before retry*' }) | Should -BeNullOrEmpty
+    }
+
     It '-SkipCertificateCheck connects to it' {
         $s = Connect-CbDefense -Uri $tls.Uri -ApiId $tlsId -ApiSecretKey $tlsSecret -SkipCertificateCheck
         (Get-CbDevice -First 2 -Session $s).Count | Should -Be 2

@@ -46,7 +46,8 @@ namespace CbDefense.Http
             var auth = Find<AuthenticationException>(failure);
             if (https && (auth != null || LooksLikeTlsFailure(failure)))
             {
-                string detail = Transport.Flatten(auth ?? failure);
+                string detail = Transport.Flatten(auth ?? failure).TrimEnd();
+                if (detail.Length > 0 && ".!?".IndexOf(detail[detail.Length - 1]) < 0) detail += ".";
                 if (detail.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0)
                     return "The TLS certificate of " + authority + " was not accepted: " + detail + " If the server uses a private CA or a " +
                            "self-signed certificate, trust it with -CertificateFile (ssl_cert_file in a profile); -SkipCertificateCheck turns " +
