@@ -185,7 +185,7 @@ namespace CbDefense
         {
             if (rule == null) throw new ArgumentNullException(nameof(rule));
             var r = rule.Clone();
-            PolicyValues.ValidateRule(r);
+            PolicyValues.ValidateRule(r, newRule: false); // the caller checks the fields it changes
             r.Id = ruleId;
             string path = PolicyPath + "/" + Id(policyId) + "/rule/" + Id(ruleId);
             var body = new Dictionary<string, object?>(StringComparer.Ordinal) { ["ruleInfo"] = r.ToRuleInfo(includeId: true) };

@@ -79,6 +79,17 @@ Describe 'Invoke-CbApi' {
         @(Get-EmulatorRequests -Emulator $emu).Count | Should -Be 1
     }
 
+    It 'a path that holds the secret never shows it: not in the error, its target, nor a -WhatIf' {
+        $secret = ($emu.ApiToken -split '/')[0]
+        Invoke-CbApi -Path "/integrationServices/v3/nothing/$secret" -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        "$($err[0].TargetObject)" | Should -Not -Match $secret
+        "$($err[0].TargetObject)" | Should -Match 'REDACTED'
+        ($err[0] | Format-List * -Force | Out-String) | Should -Not -Match $secret
+        $whatIf = Invoke-CbApi -Method DELETE -Path "/integrationServices/v3/nothing/$secret" -WhatIf 6>&1 | Out-String
+        $whatIf | Should -Not -Match $secret
+    }
+
     It 'a 204 writes nothing' {
         $dev = (Invoke-CbApi -Path /integrationServices/v3/device -Query @{rows=1}).results[0]
         $r = Invoke-CbApi -Method POST -Path "/appservices/v6/orgs/$($emu.OrgKey)/device_actions" -Body @{ action_type = 'BACKGROUND_SCAN'; device_id = @($dev.deviceId); options = @{ toggle = 'ON' } }

@@ -331,9 +331,11 @@ Describe 'Policy rules' {
         @{ P = @{ Operation = 'FLY'; ApplicationType = 'NAME_PATH'; Action = 'DENY' }; Match = "'FLY' is not a valid operation.*RUN, NETWORK" }
         @{ P = @{ Operation = 'RUN'; ApplicationType = 'HASH'; Action = 'DENY' }; Match = "'HASH' is not a valid application type.*NAME_PATH, SIGNED_BY, REPUTATION" }
         @{ P = @{ Operation = 'RUN'; ApplicationType = 'NAME_PATH'; Action = 'BLOCK' }; Match = "'BLOCK' is not a valid action.*IGNORE, ALLOW, DENY" }
+        @{ P = @{ Operation = 'RUN'; ApplicationType = 'REPUTATION'; ApplicationValue = 'EVIL'; Action = 'DENY' }; Match = "'EVIL' is not a reputation.*KNOWN_MALWARE.*SUSPECT_MALWARE" }
     ) {
         $p = $P
-        Add-CbPolicyRule -PolicyId $rp.Id -ApplicationValue 'x' @p -ErrorVariable err -ErrorAction SilentlyContinue
+        if (-not $p.ContainsKey('ApplicationValue')) { $p.ApplicationValue = 'x' }
+        Add-CbPolicyRule -PolicyId $rp.Id @p -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidPolicyRule*'
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err[0].Exception.Message | Should -Match $Match
@@ -512,6 +514,16 @@ Describe 'Export-CbPolicy and Import-CbPolicy' {
         $err2[0].Exception.Message | Should -Match 'priorityLevel'
         Import-CbPolicy -Path (Join-Path $tmp 'missing.json') -Session $session2 -ErrorVariable err3 -ErrorAction SilentlyContinue
         $err3[0].FullyQualifiedErrorId | Should -BeLike 'PolicyFileNotFound*'
+        Get-EmulatorRequests -Emulator $emu2 | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a file far larger than any policy before reading it whole, sending nothing' {
+        $huge = Join-Path $tmp 'huge.json'
+        $fs = [System.IO.File]::Create($huge)
+        try { $fs.SetLength(6MB) } finally { $fs.Dispose() }
+        Import-CbPolicy -Path $huge -Session $session2 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidPolicyFile*'
+        $err[0].Exception.Message | Should -Match '6\.0 MB'
         Get-EmulatorRequests -Emulator $emu2 | Should -BeNullOrEmpty
     }
 

@@ -76,10 +76,20 @@ namespace CbDefense
         });
 
         /// <summary>Reads an export file.</summary>
+        /// <summary>The largest policy file read: far above any real policy (a few KB, a few hundred rules), far below a mistake.</summary>
+        public const long MaximumFileSize = 5 * 1024 * 1024;
+
         public static Policy Load(string path)
         {
             string text;
-            try { text = File.ReadAllText(path, Encoding.UTF8); }
+            try
+            {
+                long size = new FileInfo(path).Length;
+                if (size > MaximumFileSize)
+                    throw new ArgumentException("The policy file '" + path + "' is " + (size / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) +
+                        " MB; a policy document is a few KB (at most " + (MaximumFileSize / 1048576) + " MB is read). Is it the right file? Nothing was sent.");
+                text = File.ReadAllText(path, Encoding.UTF8);
+            }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new ArgumentException("Cannot read the policy file '" + path + "': " + ex.Message, ex);

@@ -24,7 +24,10 @@ namespace CbDefense
 
         public static IReadOnlyList<string> ApplicationTypes { get; } = new[] { "NAME_PATH", "SIGNED_BY", "REPUTATION" };
 
-        /// <summary>Reputation values seen for application type REPUTATION (offered for completion; not enforced, the list may grow).</summary>
+        /// <summary>
+        /// The documented reputation values for application type REPUTATION: a rule the user adds or changes must use one;
+        /// rules that come from the server are kept as they are (the list may grow).
+        /// </summary>
         public static IReadOnlyList<string> Reputations { get; } = new[]
         {
             "ADAPTIVE_WHITE_LIST", "ADWARE", "COMMON_WHITE_LIST", "COMPANY_BLACK_LIST", "COMPANY_WHITE_LIST", "HEURISTIC",
@@ -50,8 +53,11 @@ namespace CbDefense
         public static string NormalizeAction(string? value) => Normalize("action", value, Actions);
         public static string NormalizeApplicationType(string? value) => Normalize("application type", value, ApplicationTypes);
 
-        /// <summary>Checks a rule and normalizes its enum values in place (ArgumentException naming the field and allowed values).</summary>
-        public static void ValidateRule(PolicyRule rule)
+        /// <summary>
+        /// Checks a rule and normalizes its enum values in place (ArgumentException naming the field and allowed values).
+        /// <paramref name="newRule"/>: a rule the user adds or changes, whose reputation value must be a documented one.
+        /// </summary>
+        public static void ValidateRule(PolicyRule rule, bool newRule = true)
         {
             if (rule == null) throw new ArgumentNullException(nameof(rule));
             rule.Operation = NormalizeOperation(rule.Operation);
@@ -63,6 +69,9 @@ namespace CbDefense
             {
                 var known = Reputations.FirstOrDefault(r => string.Equals(r, rule.ApplicationValue.Trim(), StringComparison.OrdinalIgnoreCase));
                 if (known != null) rule.ApplicationValue = known;
+                else if (newRule)
+                    throw new ArgumentException("'" + rule.ApplicationValue + "' is not a reputation the API knows; for application type REPUTATION use one of: " +
+                                                string.Join(", ", Reputations) + ".");
             }
         }
 
@@ -94,7 +103,7 @@ namespace CbDefense
                     try
                     {
                         var rule = PolicyRule.FromPlain(rd);
-                        ValidateRule(rule);
+                        ValidateRule(rule, newRule: false);
                         if (rd.ContainsKey("operation")) rd["operation"] = rule.Operation;
                         if (rd.ContainsKey("action")) rd["action"] = rule.Action;
                         if (rd.TryGetValue("application", out var app) && app is IDictionary<string, object?> ad && ad.ContainsKey("type")) ad["type"] = rule.ApplicationType;

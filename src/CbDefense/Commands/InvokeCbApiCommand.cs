@@ -35,10 +35,12 @@ namespace CbDefense.Commands
         {
             var session = GetSession();
             string path = Path!.StartsWith("/", StringComparison.Ordinal) ? Path : "/" + Path;
+            // The path as shown anywhere (confirmation, error target): a path that holds the secret never shows it.
+            string shown = session.Redactor.Redact(path);
             var method = new HttpMethod(Method.ToUpperInvariant());
             // Reads go straight through; anything that may change the server honours -WhatIf and -Confirm.
             bool read = method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options;
-            if (!read && !ShouldProcess(session.Uri + path, method.Method)) return;
+            if (!read && !ShouldProcess(session.Uri + shown, method.Method)) return;
             ApiResponse response;
             try
             {
@@ -57,7 +59,7 @@ namespace CbDefense.Commands
             }
             catch (Exception ex) when (IsReportable(ex))
             {
-                WriteCbError(ex, "InvokeCbApiFailed", path);
+                WriteCbError(ex, "InvokeCbApiFailed", shown);
                 return;
             }
 

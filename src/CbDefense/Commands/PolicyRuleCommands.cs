@@ -171,6 +171,11 @@ namespace CbDefense.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>True when the user gives the application (a whole rule, its type or its value): only then must a reputation be a documented one.</summary>
+        private bool ChangesApplication =>
+            ParameterSetName == RuleSet || MyInvocation.BoundParameters.ContainsKey(nameof(ApplicationType)) ||
+            MyInvocation.BoundParameters.ContainsKey(nameof(ApplicationValue));
+
         protected override void ProcessRecord()
         {
             long policyId = InputObject != null ? InputObject.PolicyId ?? 0 : PolicyId;
@@ -184,7 +189,7 @@ namespace CbDefense.Commands
                 NormalizeGivenFields();
                 if (ParameterSetName == RuleSet) rule = PolicyInput.ToRule(Rule);
                 else if (InputObject != null) rule = Apply(InputObject.Clone());
-                if (rule != null) PolicyValues.ValidateRule(rule);
+                if (rule != null) PolicyValues.ValidateRule(rule, ChangesApplication);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
             {
@@ -202,7 +207,7 @@ namespace CbDefense.Commands
                     var current = policy.Rules.FirstOrDefault(r => r.Id == ruleId) ??
                                   throw new CbObjectNotFoundException("Rule " + ruleId + " was not found in " + PolicyInput.Describe(policy) + ".");
                     rule = Apply(current.Clone());
-                    PolicyValues.ValidateRule(rule);
+                    PolicyValues.ValidateRule(rule, ChangesApplication);
                 }
                 var toSend = rule;
                 Run(ctx => session.GetClient().ReplacePolicyRuleAsync(policyId, ruleId, toSend, ctx));

@@ -33,7 +33,27 @@ namespace CbDefense.Commands
                 WriteObject(status);
                 return;
             }
-            var progress = new ProgressRecord(ProgressId, activity, "Waiting for workflow request " + status.RequestId);
+            var progress = new ProgressRecord(ProgressId, activity, "Waiting for workflow request " + status.RequestId +
+                                              " (Get-CbWorkflowStatus -RequestId " + status.RequestId + " follows it later)");
+            try
+            {
+                WaitLoop(session, status, progress);
+            }
+            catch (PipelineStoppedException)
+            {
+                // Ctrl+C: the request goes on on the server. The pipeline's streams are closed now, so tell the host directly.
+                try
+                {
+                    Host?.UI?.WriteWarningLine("Stopped waiting for workflow request " + status.RequestId + "; the server goes on with it. " +
+                                               "Follow it with: Get-CbWorkflowStatus -RequestId " + status.RequestId + " -Wait");
+                }
+                catch (Exception) { /* a host without a UI */ }
+                throw;
+            }
+        }
+
+        private void WaitLoop(Session session, WorkflowStatus status, ProgressRecord progress)
+        {
             var clock = Stopwatch.StartNew();
             var timeout = TimeSpan.FromSeconds(TimeoutSec);
             double delayMs = 500;
