@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
@@ -75,64 +76,137 @@ namespace CbDefense.Commands
     }
 
     /// <summary>
-    /// Completes policy names from the server of the -Session given on the command line (else the default session).
-    /// The list is cached for a minute per session, and dropped when a policy cmdlet changes that session's policies.
+    /// The policies of a session for Tab completion: fetched with one attempt, no retry and a deadline of about a
+    /// second and a half (completion must never freeze the prompt), cached for a minute per session, and when the
+    /// server is slow or down the last list fetched is offered instead. Dropped when a policy cmdlet changes the
+    /// session's policies.
     /// </summary>
-    public sealed class PolicyNameCompleter : IArgumentCompleter
+    internal static class PolicyCompletionCache
     {
         private sealed class Entry
         {
             public DateTime FetchedAt;
-            public string[] Names = Array.Empty<string>();
+            public (long Id, string Name)[] Policies = Array.Empty<(long, string)>();
         }
 
-        internal static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(60);
+        /// <summary>How long a fetched list is offered without asking again (settable for tests).</summary>
+        internal static TimeSpan CacheLifetime { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>The longest a completer waits for the server.</summary>
+        internal static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(1500);
         private static readonly ConditionalWeakTable<Session, Entry> Cache = new ConditionalWeakTable<Session, Entry>();
         private static readonly object Gate = new object();
 
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-                                                              CommandAst commandAst, IDictionary fakeBoundParameters)
+        /// <summary>The session named by -Session on the command line, else the default session (null when there is none).</summary>
+        public static Session? SessionOf(IDictionary? fakeBoundParameters)
         {
             object? s = fakeBoundParameters?["Session"];
             if (s is PSObject pso) s = pso.BaseObject;
             var session = s as Session ?? SessionRegistry.Default;
-            if (session == null || session.IsDisposed) return Array.Empty<CompletionResult>();
-            return ValueListCompleter.Complete(GetNames(session), wordToComplete);
+            return session == null || session.IsDisposed ? null : session;
         }
 
-        internal static string[] GetNames(Session session)
+        public static (long Id, string Name)[] Get(Session session)
         {
+            Entry? stale;
             lock (Gate)
             {
-                if (Cache.TryGetValue(session, out var e) && DateTime.UtcNow - e.FetchedAt < CacheLifetime) return e.Names;
+                if (Cache.TryGetValue(session, out stale) && DateTime.UtcNow - stale.FetchedAt < CacheLifetime) return stale.Policies;
             }
-            string[] names;
+            (long, string)[] policies;
             try
             {
-                using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                using (var cts = new CancellationTokenSource(Deadline))
                 {
-                    var policies = session.GetClient().GetPoliciesAsync(new CallContext(cts.Token)).GetAwaiter().GetResult();
-                    names = policies.Select(p => p.Name).Where(n => !string.IsNullOrEmpty(n)).Select(n => n!)
-                                    .Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToArray();
+                    var ctx = new CallContext(cts.Token, null, RetryPolicy.Interactive(1));
+                    var task = session.GetClient().GetPoliciesAsync(ctx);
+                    if (!task.Wait(Deadline + TimeSpan.FromMilliseconds(200))) throw new TimeoutException();
+                    policies = task.Result.Where(p => !string.IsNullOrEmpty(p.Name)).Select(p => (p.Id, p.Name!))
+                                   .OrderBy(p => p.Item2, StringComparer.OrdinalIgnoreCase).ToArray();
                 }
             }
             catch (Exception)
             {
-                return Array.Empty<string>(); // completion never throws; the next Tab tries again
+                // Completion never throws; offer what was fetched before, and the next Tab tries again.
+                return stale?.Policies ?? Array.Empty<(long, string)>();
             }
             lock (Gate)
             {
                 Cache.Remove(session);
-                Cache.Add(session, new Entry { FetchedAt = DateTime.UtcNow, Names = names });
+                Cache.Add(session, new Entry { FetchedAt = DateTime.UtcNow, Policies = policies });
             }
-            return names;
+            return policies;
         }
 
-        /// <summary>Forgets the cached names of a session (after a create, rename, import or delete).</summary>
+        /// <summary>Forgets the cached policies of a session (after a create, rename, import or delete).</summary>
         internal static void Invalidate(Session? session)
         {
             if (session == null) return;
             lock (Gate) Cache.Remove(session);
+        }
+    }
+
+    /// <summary>Completes policy names from the server of the -Session given on the command line (else the default session).</summary>
+    public sealed class PolicyNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                                                              CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var session = PolicyCompletionCache.SessionOf(fakeBoundParameters);
+            if (session == null) return Array.Empty<CompletionResult>();
+            var names = PolicyCompletionCache.Get(session).Select(p => p.Name).Distinct(StringComparer.OrdinalIgnoreCase);
+            return ValueListCompleter.Complete(names, wordToComplete);
+        }
+
+        /// <summary>Forgets the cached names of a session (after a create, rename, import or delete).</summary>
+        internal static void Invalidate(Session? session) => PolicyCompletionCache.Invalidate(session);
+    }
+
+    /// <summary>Completes policy ids (shown with their names); the word may be the start of an id or of a name.</summary>
+    public sealed class PolicyIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                                                              CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var session = PolicyCompletionCache.SessionOf(fakeBoundParameters);
+            if (session == null) yield break;
+            string word = (wordToComplete ?? "").Trim('\'', '"');
+            var pattern = new WildcardPattern(word + (word.EndsWith("*", StringComparison.Ordinal) ? "" : "*"), WildcardOptions.IgnoreCase);
+            foreach (var (id, name) in PolicyCompletionCache.Get(session))
+            {
+                string text = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (!pattern.IsMatch(text) && !pattern.IsMatch(name)) continue;
+                yield return new CompletionResult(text, text + " (" + name + ")", CompletionResultType.ParameterValue, name);
+            }
+        }
+    }
+
+    /// <summary>Completes Connect-CbDefense -ProfileName with the profiles of the credentials files that would be read.</summary>
+    public sealed class CredentialProfileCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                                                              CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var store = new CredentialStore();
+            string? cwd = CurrentLocation();
+            if (cwd != null) store.CurrentDirectory = cwd;
+            var files = fakeBoundParameters?["CredentialFile"];
+            if (files is PSObject pso) files = pso.BaseObject;
+            var list = files switch
+            {
+                null => null,
+                string one => new[] { one },
+                IEnumerable many => many.Cast<object?>().Select(o => (o is PSObject p ? p.BaseObject : o)?.ToString()).Where(f => f != null).Select(f => f!).ToArray(),
+                _ => null,
+            };
+            if (list != null)
+                store.ExplicitFiles = list.Select(f => System.IO.Path.IsPathRooted(f) || cwd == null ? f : System.IO.Path.Combine(cwd, f)).ToList();
+            return ValueListCompleter.Complete(store.ListProfiles(), wordToComplete);
+        }
+
+        private static string? CurrentLocation()
+        {
+            try { return Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath; }
+            catch (Exception) { return null; }
         }
     }
 }

@@ -572,6 +572,63 @@ Describe 'Tab completion' {
     }
 }
 
+Describe 'Tab completion of policies and profiles' {
+    BeforeAll {
+        $cacheType = [CbDefense.Commands.PolicyNameCompleter].Assembly.GetType('CbDefense.Commands.PolicyCompletionCache')
+        $script:flags = [Reflection.BindingFlags]'Static,NonPublic,Public'
+        $script:lifetime = $cacheType.GetProperty('CacheLifetime', $flags)
+        $script:invalidate = $cacheType.GetMethod('Invalidate', $flags)
+        function script:Complete([string] $Line) { @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches) }
+    }
+    AfterEach {
+        $lifetime.SetValue($null, [timespan]::FromSeconds(60))
+        Set-EmulatorFaults -Emulator $emu
+    }
+
+    It 'Set-CbDevicePolicy -PolicyName and -PolicyId, and Get-CbPolicyRule -PolicyId complete from the server' {
+        $null = $invalidate.Invoke($null, [object[]]@($session.psobject.BaseObject))
+        (Complete 'Set-CbDevicePolicy -DeviceId 1 -PolicyName Windows_Se').CompletionText | Should -Be 'Windows_Server'
+        $server = Get-CbPolicy -Name Windows_Server
+        $byId = Complete "Set-CbDevicePolicy -DeviceId 1 -PolicyId $($server.Id)"
+        $byId.CompletionText | Should -Contain "$($server.Id)"
+        ($byId | Where-Object CompletionText -eq "$($server.Id)").ListItemText | Should -Be "$($server.Id) (Windows_Server)"
+        (Complete 'Get-CbPolicyRule -PolicyId Windows_Se').CompletionText | Should -Be "$($server.Id)"
+    }
+
+    It 'Connect-CbDefense -ProfileName completes the profiles of the credentials files that would be read' {
+        $f = Join-Path ([IO.Path]::GetTempPath()) ("cbprof-" + [guid]::NewGuid() + '.psc')
+        Set-Content -Path $f -Value @('[default]', 'url = https://a.example', '[prod-eu]', 'url = https://b.example', '[prod-us]', 'url = https://c.example')
+        try {
+            (Complete "Connect-CbDefense -CredentialFile '$f' -ProfileName prod").CompletionText | Should -Be @('prod-eu', 'prod-us')
+            (Complete "Connect-CbDefense -CredentialFile '$f' -ProfileName ").CompletionText | Should -Be @('default', 'prod-eu', 'prod-us')
+        }
+        finally { Remove-Item $f }
+    }
+
+    It 'never waits on a slow server: one attempt, no retry, and the last list fetched is offered' {
+        $null = $invalidate.Invoke($null, [object[]]@($session.psobject.BaseObject))
+        (Complete 'Get-CbPolicy -Name Win').Count | Should -Be 2
+        $lifetime.SetValue($null, [timespan]::Zero)
+        Set-EmulatorFaults -Emulator $emu -Faults @(@{ kind = 'latency'; latencyMs = 8000; path = '/integrationServices/v3/policy' })
+        Clear-EmulatorRequests -Emulator $emu
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $r = Complete 'Get-CbPolicy -Name Win'
+        $sw.Stop()
+        $r.CompletionText | Should -Be @('Windows_Server', 'Windows_Workstation') -Because 'the cached list is offered while the server is slow'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 4 -Because 'the server takes 8 s; the completer gives up after about 1.5 s'
+        @(Get-PolicyRequests).Count | Should -Be 1 -Because 'a completer sends one attempt and no retry'
+    }
+
+    It 'a server that is down completes nothing, at once' {
+        $down = Connect-CbDefense -Uri http://127.0.0.1:9 -ApiId X -ApiSecretKey (ConvertTo-SecureString Y -AsPlainText -Force)
+        try {
+            $global:cbDown = $down
+            @(Complete 'Get-CbPolicy -Session $global:cbDown -Name W') | Should -BeNullOrEmpty
+        }
+        finally { Disconnect-CbDefense $down; Remove-Variable cbDown -Scope Global }
+    }
+}
+
 Describe 'The contract pipeline: Get-CbPolicy | Get-CbPolicyRule | Where-Object Action -eq DENY | Remove-CbPolicyRule' {
     It 'removes exactly the DENY rules of every policy' {
         $before = Get-CbPolicy | Get-CbPolicyRule

@@ -67,6 +67,27 @@ namespace CbDefense
         }
 
         /// <summary>
+        /// The profile names (section names other than DEFAULT) of the files that would be read, in the order they first
+        /// appear. Files that are missing, unreadable or malformed are skipped: this never throws (Tab completion).
+        /// </summary>
+        public IReadOnlyList<string> ListProfiles()
+        {
+            var names = new List<string>();
+            foreach (var f in GetSearchFiles())
+            {
+                try
+                {
+                    if (!File.Exists(f)) continue;
+                    var ini = IniFile.Parse(f, File.ReadAllText(f));
+                    foreach (var sec in ini.Sections.Keys)
+                        if (sec != "DEFAULT" && !names.Contains(sec)) names.Add(sec);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is CbCredentialException) { }
+            }
+            return names;
+        }
+
+        /// <summary>
         /// Loads a profile. The environment variables are used when no explicit file list is given, no profile other
         /// than "default" is named, and both CBAPI_URL and CBAPI_TOKEN are set. A named profile that is missing is an error.
         /// </summary>

@@ -16,6 +16,7 @@ namespace CbDefense.Commands
 
         [Parameter(ParameterSetName = ProfileSet, Position = 0)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(CredentialProfileCompleter))]
         public string ProfileName { get; set; } = CredentialStore.DefaultProfileName;
 
         [Parameter(ParameterSetName = ProfileSet)]

@@ -43,10 +43,12 @@ namespace CbDefense.Commands
 
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 1)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long PolicyId { get; set; }
 
         [Parameter(ParameterSetName = NameSet, Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PolicyNameCompleter))]
         public string PolicyName { get; set; } = "";
 
         [Parameter]

@@ -57,6 +57,7 @@ namespace CbDefense.Commands
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long[]? PolicyId { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]

@@ -22,6 +22,7 @@ namespace CbDefense.Commands
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("PolicyId")]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long[]? Id { get; set; }
 
         protected override void ProcessRecord()
@@ -229,6 +230,7 @@ namespace CbDefense.Commands
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [Alias("PolicyId")]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long[]? Id { get; set; }
 
         [Parameter(ParameterSetName = InputSet, Mandatory = true, ValueFromPipeline = true)]

@@ -21,6 +21,7 @@ namespace CbDefense.Commands
         [Parameter(ParameterSetName = IdSet, Mandatory = true)]
         [Alias("PolicyId")]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long[]? Id { get; set; }
 
         [Parameter(Mandatory = true, Position = 0)]

@@ -11,6 +11,7 @@ namespace CbDefense.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long PolicyId { get; set; }
 
         [Parameter(Position = 1)]
@@ -46,6 +47,7 @@ namespace CbDefense.Commands
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long PolicyId { get; set; }
 
         [Parameter(ParameterSetName = FieldsSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -131,6 +133,7 @@ namespace CbDefense.Commands
         [Parameter(ParameterSetName = FieldsSet, Mandatory = true)]
         [Parameter(ParameterSetName = RuleSet, Mandatory = true)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long PolicyId { get; set; }
 
         [Parameter(ParameterSetName = FieldsSet, Mandatory = true)]
@@ -255,6 +258,7 @@ namespace CbDefense.Commands
         // -InputObject; ids are given explicitly.
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 0)]
         [ValidateRange(1L, long.MaxValue)]
+        [ArgumentCompleter(typeof(PolicyIdCompleter))]
         public long PolicyId { get; set; }
 
         [Parameter(ParameterSetName = IdSet, Mandatory = true, Position = 1)]
