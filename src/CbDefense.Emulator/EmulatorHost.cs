@@ -101,6 +101,51 @@ internal sealed class EmulatorHost : IAsyncDisposable
     private static readonly string[] ApiOrLr = { "API", "LIVE_RESPONSE" };
     private static readonly string[] SiemOnly = { "SIEM" };
     private static readonly string[] LrOnly = { "LIVE_RESPONSE" };
+    private static readonly string[] PlatformKeys = { "API", "LIVE_RESPONSE", "CUSTOM" };
+    private static readonly string[] CustomOnly = { "CUSTOM" };
+
+    /// <summary>Which generation a path belongs to; decides the key types, the gone answer and the error bodies.</summary>
+    internal enum RouteFamily
+    {
+        /// <summary><c>/integrationServices/...</c>: the v3 routes (410 Gone with --api current).</summary>
+        Legacy,
+        /// <summary>The v6 platform routes cbapi already used (device actions, threat workflow, alerts v6, ...).</summary>
+        SharedV6,
+        /// <summary>Routes of the current generation only: devices v6 and the policy service v1.</summary>
+        Current,
+        /// <summary>Anything else (not a Carbon Black API path).</summary>
+        Other,
+    }
+
+    private const string V6Orgs = "/appservices/v6/orgs/";
+    private const string PolicyServiceOrgs = "/policyservice/v1/orgs/";
+
+    internal static RouteFamily Family(string path)
+    {
+        if (path.StartsWith("/integrationServices/", StringComparison.OrdinalIgnoreCase) || path.Equals("/integrationServices", StringComparison.OrdinalIgnoreCase))
+        {
+            return RouteFamily.Legacy;
+        }
+        if (path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase))
+        {
+            return RouteFamily.Current;
+        }
+        if (path.StartsWith(V6Orgs, StringComparison.OrdinalIgnoreCase))
+        {
+            string rest = path[V6Orgs.Length..];
+            int slash = rest.IndexOf('/');
+            if (slash >= 0)
+            {
+                string tail = rest[(slash + 1)..];
+                if (tail.Equals("devices", StringComparison.OrdinalIgnoreCase) || tail.StartsWith("devices/", StringComparison.OrdinalIgnoreCase))
+                {
+                    return RouteFamily.Current;
+                }
+            }
+            return RouteFamily.SharedV6;
+        }
+        return path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase) ? RouteFamily.SharedV6 : RouteFamily.Other;
+    }
 
     private static async Task Pipeline(HttpContext ctx, Func<Task> next, EmulatorState state)
     {
@@ -125,6 +170,12 @@ internal sealed class EmulatorHost : IAsyncDisposable
         if (!template.StartsWith('/'))
         {
             template = "/" + template;
+        }
+        if (endpoint != null && state.Api == ApiModes.Legacy && Family(path) == RouteFamily.Current)
+        {
+            // --api legacy: the current generation's routes do not exist (unmatched route, counted by path).
+            endpoint = null;
+            template = path;
         }
         string routeKey = method + " " + template;
         string? token = ctx.Request.Headers["X-Auth-Token"].FirstOrDefault();
@@ -336,21 +387,43 @@ internal sealed class EmulatorHost : IAsyncDisposable
         await original.WriteAsync(all.AsMemory(0, part)).ConfigureAwait(false);
     }
 
+    /// <summary>Gone answer (current mode, legacy routes), key type per route, org key, then route existence.</summary>
     private static async Task Authorized(HttpContext ctx, Func<Task> next, EmulatorState state, Endpoint? endpoint, string path, ApiKey? key)
     {
-        string[] allowed = path.StartsWith("/integrationServices/v3/notification", StringComparison.OrdinalIgnoreCase)
-            ? SiemOnly
-            : path.StartsWith("/integrationServices/v3/cblr", StringComparison.OrdinalIgnoreCase) ? LrOnly : ApiOrLr;
+        string api = state.Api;
+        var family = Family(path);
+        if (family == RouteFamily.Legacy && api == ApiModes.Current)
+        {
+            await Gone(ctx, state.Options.GoneStatus).ConfigureAwait(false);
+            return;
+        }
+        string[] allowed = family switch
+        {
+            RouteFamily.Legacy => path.StartsWith("/integrationServices/v3/notification", StringComparison.OrdinalIgnoreCase)
+                ? SiemOnly
+                : path.StartsWith("/integrationServices/v3/cblr", StringComparison.OrdinalIgnoreCase) ? LrOnly : ApiOrLr,
+            RouteFamily.Current when api != ApiModes.Legacy => CustomOnly,
+            _ => api == ApiModes.Current ? CustomOnly : PlatformKeys,
+        };
         if (key == null || Array.IndexOf(allowed, key.Type) < 0)
         {
+            if (key != null && family == RouteFamily.Current && api == ApiModes.Both && key.IsLegacy)
+            {
+                // A real key of an access level that cannot use the current APIs: authenticated, not permitted.
+                await JsonOut.V6Error(ctx, 403, "FORBIDDEN", "API key " + key.Id + " has access level " + key.Type
+                    + ", which cannot use " + path + "; the current APIs (devices v6, policy service v1) need a Custom key").ConfigureAwait(false);
+                return;
+            }
             await JsonOut.V3Error(ctx, 401, "User is not authenticated").ConfigureAwait(false);
             return;
         }
         ctx.Items[KeyKey] = key;
-        bool v6 = path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase);
-        if (path.StartsWith("/appservices/v6/orgs/", StringComparison.OrdinalIgnoreCase))
+        bool platform = path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase);
+        string? orgPrefix = path.StartsWith(V6Orgs, StringComparison.OrdinalIgnoreCase) ? V6Orgs
+            : path.StartsWith(PolicyServiceOrgs, StringComparison.OrdinalIgnoreCase) ? PolicyServiceOrgs : null;
+        if (orgPrefix != null)
         {
-            string rest = path["/appservices/v6/orgs/".Length..];
+            string rest = path[orgPrefix.Length..];
             int slash = rest.IndexOf('/');
             string org = slash < 0 ? rest : rest[..slash];
             if (!string.Equals(org, state.Options.OrgKey, StringComparison.Ordinal))
@@ -361,7 +434,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         }
         if (endpoint == null)
         {
-            if (v6)
+            if (platform)
             {
                 await JsonOut.V6Error(ctx, 404, "NOT_FOUND", "No such route: " + ctx.Request.Method + " " + path).ConfigureAwait(false);
             }
@@ -373,7 +446,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         }
         if (endpoint.DisplayName != null && endpoint.DisplayName.StartsWith("405", StringComparison.Ordinal))
         {
-            if (v6)
+            if (platform)
             {
                 await JsonOut.V6Error(ctx, 405, "METHOD_NOT_ALLOWED", "Method " + ctx.Request.Method + " is not allowed on " + path).ConfigureAwait(false);
             }
@@ -385,4 +458,18 @@ internal sealed class EmulatorHost : IAsyncDisposable
         }
         await next().ConfigureAwait(false);
     }
+
+    internal const string GoneMessage = "This API has been retired: Carbon Black Cloud deactivated the v3 /integrationServices routes "
+        + "(devices and policies in 2024, notifications October 2024) and the API, SIEM and LIVE_RESPONSE key types. "
+        + "Use the current API (devices v6 /appservices/v6/orgs/{org_key}/devices/_search, policy service v1 "
+        + "/policyservice/v1/orgs/{org_key}/policies, alerts v7) with a Custom API key.";
+
+    private static Task Gone(HttpContext ctx, int status) => JsonOut.Send(ctx, status, w =>
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("success", false);
+        w.WriteString("error_code", "GONE");
+        w.WriteString("message", GoneMessage);
+        w.WriteEndObject();
+    });
 }

@@ -22,9 +22,9 @@ internal sealed record ApiKey(string Type, string Secret, string Id)
         {
             type = "LIVE_RESPONSE";
         }
-        if (type != "API" && type != "SIEM" && type != "LIVE_RESPONSE")
+        if (type != "API" && type != "SIEM" && type != "LIVE_RESPONSE" && type != "CUSTOM")
         {
-            throw new ArgumentException($"--key '{spec}': TYPE must be API, SIEM or LIVE_RESPONSE");
+            throw new ArgumentException($"--key '{spec}': TYPE must be API, SIEM, LIVE_RESPONSE or CUSTOM");
         }
         string token = spec[(colon + 1)..];
         int slash = token.LastIndexOf('/');
@@ -33,6 +33,26 @@ internal sealed record ApiKey(string Type, string Secret, string Id)
             throw new ArgumentException($"--key '{spec}': expected TYPE:SECRET/ID");
         }
         return new ApiKey(type, token[..slash], token[(slash + 1)..]);
+    }
+
+    /// <summary>API, SIEM and LIVE_RESPONSE: the access levels the real cloud deactivated (2024/2025).</summary>
+    public bool IsLegacy => Type != "CUSTOM";
+}
+
+/// <summary>Which API generations the emulator serves (<c>--api</c>).</summary>
+internal static class ApiModes
+{
+    public const string Legacy = "legacy";
+    public const string Current = "current";
+    public const string Both = "both";
+
+    public static readonly string[] All = { Legacy, Current, Both };
+
+    /// <summary>The canonical (lower-case) mode, or null if <paramref name="value"/> is not one.</summary>
+    public static string? Normalize(string? value)
+    {
+        string v = (value ?? "").Trim().ToLowerInvariant();
+        return Array.IndexOf(All, v) >= 0 ? v : null;
     }
 }
 
@@ -55,12 +75,17 @@ internal sealed class EmulatorOptions
     public bool Https { get; set; }
     /// <summary>With --https: write the certificate (PEM, public part) here so clients can trust or pin it.</summary>
     public string? CertificateOut { get; set; }
+    /// <summary>legacy, current or both (see <see cref="ApiModes"/>).</summary>
+    public string Api { get; set; } = ApiModes.Both;
+    /// <summary>What /integrationServices routes answer in current mode: 410 (default) or 404.</summary>
+    public int GoneStatus { get; set; } = 410;
 
     public static readonly ApiKey[] DefaultKeys =
     {
         new("API", "EMUAPISECRETKEY0000000001", "EMUAPI0001"),
         new("SIEM", "EMUSIEMSECRETKEY00000001", "EMUSIEM001"),
         new("LIVE_RESPONSE", "EMULRSECRETKEY0000000001", "EMULR00001"),
+        new("CUSTOM", "EMUCUSTOMSECRETKEY0000001", "EMUCUST001"),
     };
 
     public IReadOnlyList<ApiKey> EffectiveKeys => Keys.Count > 0 ? Keys : DefaultKeys;
@@ -74,7 +99,10 @@ internal sealed class EmulatorOptions
           --events N               number of seeded events, spread over the last 14 days (default 500)
           --seed S                 seed for the generated data (default 1)
           --org-key K              org key required in /appservices/v6/orgs/{org_key}/... (default EMUORG01)
-          --key TYPE:SECRET/ID     accepted API key, repeatable; TYPE is API, SIEM or LIVE_RESPONSE
+          --key TYPE:SECRET/ID     accepted API key, repeatable; TYPE is API, SIEM, LIVE_RESPONSE or CUSTOM
+          --api MODE               API generations served: legacy (v3), current (devices v6, policy service v1)
+                                   or both (default both); with current, /integrationServices answers 410 Gone
+          --gone-status N          what /integrationServices answers with --api current: 410 (default) or 404
           --notification-rate N    notifications queued per minute (default 0)
           --notifications N        notifications queued at start (default 10)
           --workflow-seconds S     time a threat workflow takes from QUEUED to FINISHED (default 3)
@@ -125,6 +153,19 @@ internal sealed class EmulatorOptions
                     }
                     break;
                 case "--key": o.Keys.Add(ApiKey.Parse(Value())); break;
+                case "--api":
+                    string api = Value();
+                    o.Api = ApiModes.Normalize(api) ?? throw new ArgumentException($"--api: '{api}' is not one of {string.Join(", ", ApiModes.All)}");
+                    break;
+                case "--gone-status":
+                    string gs = Value();
+                    o.GoneStatus = gs.Trim() switch
+                    {
+                        "410" => 410,
+                        "404" => 404,
+                        _ => throw new ArgumentException($"--gone-status: '{gs}' is not 410 or 404"),
+                    };
+                    break;
                 case "--notification-rate": o.NotificationRate = ParseDouble(a, Value(), 0, 1_000_000); break;
                 case "--notifications": o.Notifications = ParseInt(a, Value(), 0, 1_000_000); break;
                 case "--workflow-seconds": o.WorkflowSeconds = ParseDouble(a, Value(), 0, 86_400); break;

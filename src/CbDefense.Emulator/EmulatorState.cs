@@ -14,6 +14,9 @@ internal sealed class EmulatorState
     public EmulatorOptions Options { get; }
     public Dictionary<string, ApiKey> KeysByToken { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The API generations served now (<see cref="ApiModes"/>); --api, changed by a reset with "api".</summary>
+    public string Api;
+
     public int DeviceCount;
     public int EventCount;
     public long Seed;
@@ -51,6 +54,7 @@ internal sealed class EmulatorState
     public EmulatorState(EmulatorOptions options)
     {
         Options = options;
+        Api = options.Api;
         foreach (var k in options.EffectiveKeys)
         {
             KeysByToken[k.Token] = k;
@@ -149,6 +153,25 @@ internal sealed class EmulatorState
             Devices.RemoveAt(idx);
             DeviceById.Remove(id);
         }
+    }
+
+    /// <summary>Index of the first device (in id order) whose id is greater than <paramref name="id"/>.</summary>
+    public int IndexAfter(long id)
+    {
+        int lo = 0, hi = Devices.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (Devices[mid].DeviceId <= id)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     private int FindDeviceIndex(long id)

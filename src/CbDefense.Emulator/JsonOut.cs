@@ -207,6 +207,112 @@ internal static class JsonOut
         w.WriteEndObject();
     }
 
+    /// <summary>An ISO-8601 UTC time with milliseconds and Z, written without allocating.</summary>
+    public static void IsoTime(Utf8JsonWriter w, string name, long ms)
+    {
+        Span<char> buf = stackalloc char[32];
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.TryFormat(buf, out int n, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        w.WriteString(name, buf[..n]);
+    }
+
+    /// <summary>A v3 time (epoch ms; 0 or null means never) as a v6 ISO time or null.</summary>
+    public static void IsoOrNull(Utf8JsonWriter w, string name, long? ms)
+    {
+        if (ms is long v && v != 0)
+        {
+            IsoTime(w, name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>The v6 device object (fixtures/device_v6_get.json: the same fields, in that order), derived from the
+    /// same <see cref="Device"/> the v3 routes write. Fields v3 writes as constants keep those values.</summary>
+    public static void WriteDeviceV6(Utf8JsonWriter w, Device d)
+    {
+        w.WriteStartObject();
+        w.WriteNull("activation_code");
+        IsoTime(w, "activation_code_expiry_time", d.ActivationCodeExpiryTime);
+        w.WriteNumber("ad_group_id", 0);
+        w.WriteNull("appliance_name");
+        w.WriteNull("appliance_uuid");
+        w.WriteStartArray("asset_group");
+        w.WriteEndArray();
+        StringOrNull(w, "av_ave_version", d.AvAveVersion);
+        w.WriteString("av_engine", d.AvEngine);
+        IsoOrNull(w, "av_last_scan_time", d.AvLastScanTime);
+        w.WriteBoolean("av_master", false);
+        StringOrNull(w, "av_pack_version", d.AvPackVersion);
+        StringOrNull(w, "av_product_version", d.AvProductVersion);
+        StringArray(w, "av_status", d.AvStatus);
+        w.WriteNull("av_update_servers");
+        StringOrNull(w, "av_vdf_version", d.AvVdfVersion);
+        w.WriteNull("cluster_name");
+        StringOrNull(w, "current_sensor_policy_name", d.CurrentSensorPolicyName);
+        w.WriteNull("datacenter_name");
+        w.WriteString("deployment_type", DeviceSearch.DeploymentType);
+        IsoOrNull(w, "deregistered_time", d.DeregisteredTime);
+        w.WriteStartArray("device_meta_data_item_list");
+        w.WriteEndArray();
+        w.WriteNumber("device_owner_id", d.DeviceOwnerId);
+        w.WriteString("email", d.Email);
+        w.WriteNull("esx_host_name");
+        w.WriteNull("esx_host_uuid");
+        StringOrNull(w, "first_name", d.FirstName);
+        w.WriteNumber("id", d.DeviceId);
+        IsoTime(w, "last_contact_time", d.LastContact);
+        IsoOrNull(w, "last_device_policy_changed_time", d.LastDevicePolicyChangedTime);
+        IsoOrNull(w, "last_device_policy_requested_time", d.LastDevicePolicyRequestedTime);
+        StringOrNull(w, "last_external_ip_address", d.ExternalIp);
+        StringOrNull(w, "last_internal_ip_address", d.InternalIp);
+        w.WriteString("last_location", d.LastLocation);
+        StringOrNull(w, "last_name", d.LastName);
+        IsoOrNull(w, "last_policy_updated_time", d.LastPolicyUpdatedTime);
+        IsoTime(w, "last_reported_time", d.LastReportedTime);
+        w.WriteNull("last_reset_time");
+        w.WriteNull("last_shutdown_time");
+        StringOrNull(w, "linux_kernel_version", d.LinuxKernelVersion);
+        StringOrNull(w, "login_user_name", d.LoginUserName);
+        w.WriteString("mac_address", d.MacAddress);
+        w.WriteNull("middle_name");
+        w.WriteString("name", d.Name);
+        w.WriteNumber("organization_id", Seeder.OrganizationId);
+        w.WriteString("organization_name", Seeder.OrganizationName);
+        w.WriteString("os", d.DeviceType);
+        w.WriteString("os_version", d.OsVersion);
+        w.WriteBoolean("passive_mode", d.PassiveMode);
+        w.WriteNumber("policy_id", d.PolicyId);
+        w.WriteString("policy_name", d.PolicyName);
+        w.WriteBoolean("policy_override", d.PolicyOverride);
+        w.WriteBoolean("quarantined", d.Quarantined);
+        IsoTime(w, "registered_time", d.RegisteredTime);
+        IsoOrNull(w, "scan_last_action_time", d.ScanLastActionTime);
+        IsoOrNull(w, "scan_last_complete_time", d.ScanLastCompleteTime);
+        StringOrNull(w, "scan_status", d.ScanStatus);
+        w.WriteString("sensor_kit_type", DeviceSearch.SensorKitType(d));
+        w.WriteBoolean("sensor_out_of_date", d.SensorOutOfDate);
+        w.WriteBoolean("sensor_pending_update", d.SensorPendingUpdate);
+        StringArray(w, "sensor_states", d.SensorStates);
+        w.WriteString("sensor_version", d.SensorVersion);
+        w.WriteString("status", d.Status);
+        w.WriteString("target_priority", d.TargetPriorityType);
+        w.WriteNull("uninstall_code");
+        w.WriteNull("vcenter_name");
+        w.WriteNull("vcenter_uuid");
+        w.WriteNull("vdi_base_device");
+        w.WriteBoolean("virtual_machine", d.VirtualMachine);
+        w.WriteString("virtualization_provider", d.VirtualizationProvider);
+        w.WriteNull("vm_ip");
+        w.WriteNull("vm_name");
+        w.WriteNull("vm_uuid");
+        w.WriteNumber("vuln_score", d.VulnScore);
+        StringOrNull(w, "vuln_severity", d.VulnSeverity);
+        StringOrNull(w, "windows_platform", d.WindowsPlatform);
+        w.WriteEndObject();
+    }
+
     private static void WriteApp(Utf8JsonWriter w, string name, AppInfo? a)
     {
         if (a == null)

@@ -135,6 +135,10 @@ internal sealed class Policy
     public int Version = 2;
     public long LatestRevision;
     public JsonObject Body = new();
+    /// <summary>The last policy service v1 document written for this policy (null: none). The v1 routes derive
+    /// every field they model from the v3 state above; this only supplies the fields they do not model, so that
+    /// unknown fields a client sends survive a round trip.</summary>
+    public JsonObject? V1Doc;
 }
 
 internal sealed class Alert

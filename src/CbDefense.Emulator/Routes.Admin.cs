@@ -135,6 +135,7 @@ internal static partial class Routes
         byte[] raw = await ReadBody(ctx).ConfigureAwait(false);
         int devices = s.Options.Devices, events = s.Options.Events;
         long seed = s.Options.Seed;
+        string api = s.Options.Api;
         if (raw.Length > 0 && raw.Any(b => !char.IsWhiteSpace((char)b)))
         {
             string? err = ParseJson(raw, out var root);
@@ -145,7 +146,7 @@ internal static partial class Routes
             }
             if (root.ValueKind != JsonValueKind.Object)
             {
-                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"seed\": s}").ConfigureAwait(false);
+                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"seed\": s, \"api\": \"legacy|current|both\"}").ConfigureAwait(false);
                 return;
             }
             foreach (var p in root.EnumerateObject())
@@ -183,8 +184,17 @@ internal static partial class Routes
                             return;
                         }
                         break;
+                    case "api":
+                        string? mode = p.Value.ValueKind == JsonValueKind.String ? ApiModes.Normalize(p.Value.GetString()) : null;
+                        if (mode == null)
+                        {
+                            await AdminError(ctx, "api must be one of: " + string.Join(", ", ApiModes.All)).ConfigureAwait(false);
+                            return;
+                        }
+                        api = mode;
+                        break;
                     default:
-                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed)").ConfigureAwait(false);
+                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api)").ConfigureAwait(false);
                         return;
                 }
             }
@@ -192,6 +202,7 @@ internal static partial class Routes
         lock (s.Lock)
         {
             s.Reseed(devices, events, seed);
+            s.Api = api;
             s.ResetFaults();
             s.ClearLog();
         }
@@ -358,6 +369,8 @@ internal static partial class Routes
             {
                 w.WriteStartObject();
                 w.WriteString("orgKey", s.Options.OrgKey);
+                w.WriteString("api", s.Api);
+                w.WriteNumber("goneStatus", s.Options.GoneStatus);
                 w.WriteNumber("seed", s.Seed);
                 w.WriteNumber("devices", s.Devices.Count);
                 w.WriteNumber("events", s.Events.Count);

@@ -129,35 +129,10 @@ internal static partial class Routes
         var rules = new JsonArray();
         if (pol.TryGetProperty("rules", out var rulesEl) && rulesEl.ValueKind != JsonValueKind.Null)
         {
-            if (rulesEl.ValueKind != JsonValueKind.Array)
+            string? err = ValidateRules(rulesEl, "policyInfo.policy.rules", out rules);
+            if (err != null)
             {
-                return "policyInfo.policy.rules must be an array";
-            }
-            var used = new HashSet<long>();
-            var pending = new List<JsonObject>();
-            int index = 0;
-            foreach (var r in rulesEl.EnumerateArray())
-            {
-                string? err = ValidateRule(r, "policyInfo.policy.rules[" + index.ToString(CultureInfo.InvariantCulture) + "]", out var rule);
-                if (err != null)
-                {
-                    return err;
-                }
-                if (r.TryGetProperty("id", out var rid) && rid.ValueKind == JsonValueKind.Number && rid.TryGetInt64(out long ridv) && ridv > 0 && used.Add(ridv))
-                {
-                    rule["id"] = ridv;
-                }
-                pending.Add(rule);
-                index++;
-            }
-            long next = used.Count == 0 ? 1 : used.Max() + 1;
-            foreach (var rule in pending)
-            {
-                if (rule["id"] == null)
-                {
-                    rule["id"] = next++;
-                }
-                rules.Add(OrderRule(rule));
+                return err;
             }
         }
         body["rules"] = rules;
@@ -166,6 +141,43 @@ internal static partial class Routes
             body["id"] = -1;
         }
         input.Body = body;
+        return null;
+    }
+
+    /// <summary>Validates a rules array; keeps positive unique ids given, numbers the others after the highest.</summary>
+    private static string? ValidateRules(JsonElement rulesEl, string where, out JsonArray rules)
+    {
+        rules = new JsonArray();
+        if (rulesEl.ValueKind != JsonValueKind.Array)
+        {
+            return where + " must be an array";
+        }
+        var used = new HashSet<long>();
+        var pending = new List<JsonObject>();
+        int index = 0;
+        foreach (var r in rulesEl.EnumerateArray())
+        {
+            string? err = ValidateRule(r, where + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", out var rule);
+            if (err != null)
+            {
+                return err;
+            }
+            if (r.TryGetProperty("id", out var rid) && rid.ValueKind == JsonValueKind.Number && rid.TryGetInt64(out long ridv) && ridv > 0 && used.Add(ridv))
+            {
+                rule["id"] = ridv;
+            }
+            pending.Add(rule);
+            index++;
+        }
+        long next = used.Count == 0 ? 1 : used.Max() + 1;
+        foreach (var rule in pending)
+        {
+            if (rule["id"] == null)
+            {
+                rule["id"] = next++;
+            }
+            rules.Add(OrderRule(rule));
+        }
         return null;
     }
 

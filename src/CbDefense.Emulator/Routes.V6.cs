@@ -55,73 +55,6 @@ internal static partial class Routes
         return null;
     }
 
-    /// <summary>Device criteria of a search-based action (a simple subset of the v6 device search).</summary>
-    private sealed class DeviceCriteria
-    {
-        public HashSet<long>? Ids;
-        public HashSet<string>? Status;
-        public HashSet<string>? Os;
-        public HashSet<long>? PolicyIds;
-        public HashSet<string>? Priority;
-
-        public bool IsEmpty => Ids == null && Status == null && Os == null && PolicyIds == null && Priority == null;
-
-        public static string? Parse(JsonElement el, string where, out DeviceCriteria c)
-        {
-            c = new DeviceCriteria();
-            if (el.ValueKind == JsonValueKind.Null || el.ValueKind == JsonValueKind.Undefined)
-            {
-                return null;
-            }
-            if (el.ValueKind != JsonValueKind.Object)
-            {
-                return where + " must be an object";
-            }
-            foreach (var p in el.EnumerateObject())
-            {
-                string? err;
-                switch (p.Name)
-                {
-                    case "id":
-                        err = ReadLongArray(p.Value, where + ".id", out var ids);
-                        c.Ids = new HashSet<long>(ids);
-                        break;
-                    case "policy_id":
-                        err = ReadLongArray(p.Value, where + ".policy_id", out var pids);
-                        c.PolicyIds = new HashSet<long>(pids);
-                        break;
-                    case "status":
-                        err = ReadStringArray(p.Value, where + ".status", out var st);
-                        c.Status = new HashSet<string>(st, StringComparer.OrdinalIgnoreCase);
-                        break;
-                    case "os":
-                        err = ReadStringArray(p.Value, where + ".os", out var os);
-                        c.Os = new HashSet<string>(os, StringComparer.OrdinalIgnoreCase);
-                        break;
-                    case "target_priority":
-                        err = ReadStringArray(p.Value, where + ".target_priority", out var tp);
-                        c.Priority = new HashSet<string>(tp, StringComparer.OrdinalIgnoreCase);
-                        break;
-                    default:
-                        err = null; // other v6 criteria are accepted and ignored
-                        break;
-                }
-                if (err != null)
-                {
-                    return err;
-                }
-            }
-            return null;
-        }
-
-        public bool Matches(Device d) =>
-            (Ids == null || Ids.Contains(d.DeviceId))
-            && (Status == null || Status.Contains(d.Status))
-            && (Os == null || Os.Contains(d.DeviceType))
-            && (PolicyIds == null || PolicyIds.Contains(d.PolicyId))
-            && (Priority == null || Priority.Contains(d.TargetPriorityType));
-    }
-
     private static bool DistroMatches(Device d, string key) => key switch
     {
         "WINDOWS" => d.DeviceType == "WINDOWS",
@@ -151,9 +84,14 @@ internal static partial class Routes
             return BadArg(ctx, "action_type '" + action + "' is not valid; allowed values: " + Allowed(Lists.DeviceActionTypes));
         }
         List<long>? ids = null;
-        DeviceCriteria? criteria = null, exclusions = null;
-        string? query = null;
-        if (root.TryGetProperty("device_id", out var did) && did.ValueKind != JsonValueKind.Null)
+        DeviceSearch? search = null;
+        bool hasIds = root.TryGetProperty("device_id", out var did) && did.ValueKind != JsonValueKind.Null;
+        bool hasSearch = root.TryGetProperty("search", out var searchEl) && searchEl.ValueKind != JsonValueKind.Null;
+        if (hasIds && hasSearch)
+        {
+            return BadArg(ctx, "Give either device_id or search, not both");
+        }
+        if (hasIds)
         {
             err = ReadLongArray(did, "device_id", out ids);
             if (err != null)
@@ -161,31 +99,23 @@ internal static partial class Routes
                 return BadArg(ctx, err);
             }
         }
-        else if (root.TryGetProperty("search", out var search) && search.ValueKind != JsonValueKind.Null)
+        else if (hasSearch)
         {
-            if (search.ValueKind != JsonValueKind.Object)
+            if (searchEl.ValueKind != JsonValueKind.Object)
             {
                 return BadArg(ctx, "search must be an object {\"criteria\": {...}, \"exclusions\": {...}, \"query\": \"...\"}");
             }
-            search.TryGetProperty("criteria", out var crit);
-            err = DeviceCriteria.Parse(crit, "search.criteria", out criteria);
-            if (err != null)
+            foreach (var p in searchEl.EnumerateObject())
             {
-                return BadArg(ctx, err);
-            }
-            search.TryGetProperty("exclusions", out var excl);
-            err = DeviceCriteria.Parse(excl, "search.exclusions", out exclusions);
-            if (err != null)
-            {
-                return BadArg(ctx, err);
-            }
-            if (search.TryGetProperty("query", out var qel) && qel.ValueKind != JsonValueKind.Null)
-            {
-                if (qel.ValueKind != JsonValueKind.String)
+                if (p.Name != "criteria" && p.Name != "exclusions" && p.Name != "query")
                 {
-                    return BadArg(ctx, "search.query must be a string");
+                    return BadArg(ctx, "search." + p.Name + " is not valid; a device action search has criteria, exclusions and query");
                 }
-                query = qel.GetString();
+            }
+            var serr = DeviceSearch.Parse(searchEl, "search.", EmulatorState.NowMs, out search);
+            if (serr != null)
+            {
+                return SearchFailed(ctx, serr);
             }
         }
         else
@@ -273,22 +203,10 @@ internal static partial class Routes
             {
                 foreach (var d in s.Devices)
                 {
-                    if (!criteria!.Matches(d))
+                    if (search!.Matches(d))
                     {
-                        continue;
+                        targets.Add(d); // every match, not only the first 10,000 of a search window
                     }
-                    if (!exclusions!.IsEmpty && exclusions.Matches(d))
-                    {
-                        continue;
-                    }
-                    if (!string.IsNullOrEmpty(query)
-                        && !d.Name.Contains(query, StringComparison.OrdinalIgnoreCase)
-                        && !d.Email.Contains(query, StringComparison.OrdinalIgnoreCase)
-                        && d.InternalIp != query && d.ExternalIp != query)
-                    {
-                        continue;
-                    }
-                    targets.Add(d);
                 }
             }
             long now = EmulatorState.NowMs;

@@ -43,6 +43,12 @@ internal static partial class Routes
         app.MapPost(V6 + "/alerts/_search", ctx => SearchAlerts(ctx, s));
         app.MapGet(V6 + "/alerts/{id}", ctx => GetAlert(ctx, s));
 
+        // Current generation only (absent with --api legacy): devices v6 and the policy service v1.
+        app.MapPost(V6 + "/devices/_search", ctx => SearchDevicesV6(ctx, s));
+        app.MapPost(V6 + "/devices/_scroll", ctx => ScrollDevicesV6(ctx, s));
+        app.MapGet(V6 + "/devices/{id}", ctx => GetDeviceV6(ctx, s));
+        MapPoliciesV1(app, s);
+
         MapAdmin(app, s);
     }
 

@@ -95,7 +95,9 @@ public sealed class AdminTests
         var i = await emu.Ok("/_emulator/info", null);
         Assert.Equal("MYORG", i.GetProperty("orgKey").GetString());
         Assert.Equal(12, i.GetProperty("devices").GetInt32());
-        Assert.Equal(3, i.GetProperty("keys").GetArrayLength());
+        Assert.Equal(new[] { "API", "SIEM", "LIVE_RESPONSE", "CUSTOM" }, i.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("type").GetString()));
+        Assert.Equal("both", i.GetProperty("api").GetString());
+        Assert.Equal(410, i.GetProperty("goneStatus").GetInt32());
         Assert.DoesNotContain("SECRET", i.GetRawText());
         Assert.Equal(200, (await emu.Get("/appservices/v6/orgs/MYORG/alerts/search_suggestions?suggest.q=")).Code);
     }

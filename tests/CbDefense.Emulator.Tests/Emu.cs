@@ -16,9 +16,11 @@ public sealed class Emu : IAsyncDisposable
     public const string Api = "EMUAPISECRETKEY0000000001/EMUAPI0001";
     public const string Siem = "EMUSIEMSECRETKEY00000001/EMUSIEM001";
     public const string Lr = "EMULRSECRETKEY0000000001/EMULR00001";
+    public const string Custom = "EMUCUSTOMSECRETKEY0000001/EMUCUST001";
     public const string Org = "EMUORG01";
     public const string V3 = "/integrationServices/v3";
     public const string V6 = "/appservices/v6/orgs/" + Org;
+    public const string V1 = "/policyservice/v1/orgs/" + Org;
 
     private readonly EmulatorHost _host;
 
@@ -114,6 +116,22 @@ public sealed class Emu : IAsyncDisposable
             Assert.Contains(contains, msg, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    /// <summary>The token for a key name used in tests: API, LR, SIEM, CUSTOM, WRONG (unknown) or NONE (no header).</summary>
+    public static string? Token(string key) => key switch
+    {
+        "API" => Api,
+        "LR" => Lr,
+        "SIEM" => Siem,
+        "CUSTOM" => Custom,
+        "WRONG" => "NOTAKEY/NOTANID",
+        _ => null,
+    };
+
+    /// <summary>POSTs a devices v6 search body with the Custom key.</summary>
+    public Task<Reply> Search(string body, string? token = Custom) => Post(V6 + "/devices/_search", body, token);
+
+    public Task<Reply> Scroll(string body, string? token = Custom) => Post(V6 + "/devices/_scroll", body, token);
 
     public static void V6Error(Reply r, int status, string code, string? contains = null)
     {

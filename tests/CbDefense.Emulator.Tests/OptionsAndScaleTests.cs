@@ -27,8 +27,11 @@ public sealed class OptionsAndScaleTests
         Assert.Equal(0, o.NotificationRate);
         Assert.Equal(10, o.Notifications);
         Assert.Equal(3, o.WorkflowSeconds);
-        Assert.Equal(new[] { "API", "SIEM", "LIVE_RESPONSE" }, o.EffectiveKeys.Select(k => k.Type));
+        Assert.Equal(new[] { "API", "SIEM", "LIVE_RESPONSE", "CUSTOM" }, o.EffectiveKeys.Select(k => k.Type));
         Assert.Equal("EMUAPISECRETKEY0000000001/EMUAPI0001", o.EffectiveKeys[0].Token);
+        Assert.Equal("EMUCUSTOMSECRETKEY0000001/EMUCUST001", o.EffectiveKeys[3].Token);
+        Assert.Equal("both", o.Api);
+        Assert.Equal(410, o.GoneStatus);
     }
 
     [Fact]
@@ -45,6 +48,11 @@ public sealed class OptionsAndScaleTests
         Assert.Equal(42, o.ParentPid);
         Assert.Equal(0.5, o.WorkflowSeconds);
         Assert.True(EmulatorOptions.Parse(new[] { "--help" }).Help);
+        var c = EmulatorOptions.Parse(new[] { "--api", "Current", "--gone-status", "404", "--key", "CUSTOM:CS/CI" });
+        Assert.Equal("current", c.Api);
+        Assert.Equal(404, c.GoneStatus);
+        Assert.Equal("CUSTOM", c.Keys.Single().Type);
+        Assert.Equal("legacy", EmulatorOptions.Parse(new[] { "--api=legacy" }).Api);
     }
 
     [Theory]
@@ -55,6 +63,9 @@ public sealed class OptionsAndScaleTests
     [InlineData("--key", "API:nokeyid")]
     [InlineData("--fault", "explode")]
     [InlineData("--fault", "status:rate=9")]
+    [InlineData("--api", "v7")]
+    [InlineData("--api")]
+    [InlineData("--gone-status", "500")]
     public void Options_Invalid_Throw(params string[] args)
     {
         Assert.Throws<ArgumentException>(() => EmulatorOptions.Parse(args));
