@@ -51,13 +51,16 @@ namespace CbDefense
         /// Resolves a policy name to its id through the policy list: exact, case-insensitive match. None or several
         /// matches throw ArgumentException naming the candidates (for Set-CbDevicePolicy -PolicyName).
         /// </summary>
-        public async Task<long> ResolvePolicyIdAsync(string name, CallContext? ctx)
+        public async Task<long> ResolvePolicyIdAsync(string name, CallContext? ctx) => (await ResolvePolicyAsync(name, ctx).ConfigureAwait(false)).Id;
+
+        /// <summary>The one policy named <paramref name="name"/> (exact, case-insensitive), as <see cref="ResolvePolicyIdAsync"/> finds it.</summary>
+        public async Task<Policy> ResolvePolicyAsync(string name, CallContext? ctx)
         {
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A policy name is required.", nameof(name));
             string wanted = name.Trim();
             var all = (await GetPoliciesAsync(ctx).ConfigureAwait(false)).Where(p => p.Id > 0 && p.Name != null).ToList();
             var matches = all.Where(p => string.Equals(p.Name!.Trim(), wanted, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (matches.Count == 1) return matches[0].Id;
+            if (matches.Count == 1) return matches[0];
             if (matches.Count > 1)
                 throw new ArgumentException("The policy name '" + wanted + "' matches " + matches.Count.ToString(CultureInfo.InvariantCulture) +
                                             " policies: " + DescribePolicies(matches) + ". Use -PolicyId.");

@@ -135,7 +135,7 @@ Describe 'Each device action: request body and effect' {
 Describe 'Confirmation: -WhatIf, -Confirm:$false and -Force' {
     BeforeEach { Clear-EmulatorRequests -Emulator $emu; Set-EmulatorFaults -Emulator $emu }
 
-    It '<Command> -WhatIf sends nothing, even with -Force' -ForEach @(
+    It '<Command> -WhatIf changes nothing (no request but reads), even with -Force' -ForEach @(
         @{ Command = 'Set-CbDeviceQuarantine'; Extra = @{ Enabled = $true } }
         @{ Command = 'Set-CbDeviceBypass'; Extra = @{ Enabled = $true } }
         @{ Command = 'Set-CbDeviceBackgroundScan'; Extra = @{ Enabled = $true } }
@@ -149,8 +149,22 @@ Describe 'Confirmation: -WhatIf, -Confirm:$false and -Force' {
         Clear-EmulatorRequests -Emulator $emu
         $ids | & $Command @Extra -WhatIf
         & $Command -DeviceId $ids @Extra -WhatIf -Force
-        (Invoke-CbEmulatorAdmin -Emulator $emu -Path stats).totalRequests | Should -Be 0
+        @(Get-EmulatorRequests -Emulator $emu | Where-Object method -ne 'GET') | Should -BeNullOrEmpty
         $ids | ForEach-Object { Get-Raw $_ } | ConvertTo-Json -Depth 5 | Should -Be $before
+    }
+
+    It 'Set-CbDevicePolicy -WhatIf names the policy, given by id or by name' {
+        $id = $raw[0].deviceId
+        $byId = Invoke-InCaptureHost -Emulator $emu -Script "Set-CbDevicePolicy -DeviceId $id -PolicyId 30242 -WhatIf"
+        $byId | Should -Match "Move to policy 'Windows_Server' \(30242\)"
+        $byName = Invoke-InCaptureHost -Emulator $emu -Script "Set-CbDevicePolicy -DeviceId $id -PolicyName windows_server -WhatIf"
+        $byName | Should -Match "Move to policy 'Windows_Server' \(30242\)"
+    }
+
+    It 'Set-CbDevicePolicy refuses an unknown policy id before acting on any device' {
+        { Set-CbDevicePolicy -DeviceId $raw[0].deviceId -PolicyId 424242 -Confirm:$false } |
+            Should -Throw -ErrorId 'PolicyNotFound.404,CbDefense.Commands.SetCbDevicePolicyCommand'
+        @(Get-EmulatorRequests -Emulator $emu | Where-Object method -eq 'POST') | Should -BeNullOrEmpty
     }
 
     It '$WhatIfPreference wins over -Force too' {
@@ -304,11 +318,13 @@ Describe 'Failures' {
 
     It 'an error answer from the server (400) is reported per id with its message' {
         $ids = $raw[30..31].deviceId
-        Set-CbDevicePolicy -DeviceId $ids -PolicyId 424242 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
+        $actionPath = "/appservices/v6/orgs/$($emu.OrgKey)/device_actions"
+        Set-EmulatorFaults -Emulator $emu -Faults @(@{ kind = 'status'; status = 400; count = 1; path = $actionPath })
+        Set-CbDeviceQuarantine -DeviceId $ids -Enabled $true -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
         $err.Count | Should -Be 2
         $err.TargetObject | Should -Be $ids
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err[0].Exception.Message | Should -BeLike '*424242 is not a known policy*'
+        "$($err[0])" | Should -BeLike '*Quarantine ON failed for device*400*'
     }
 
     It '429 and 503 are absorbed by the throttle gate: no error and no id lost' {

@@ -86,7 +86,8 @@ Describe 'Invoke-CbApi' {
         "$($err[0].TargetObject)" | Should -Not -Match $secret
         "$($err[0].TargetObject)" | Should -Match 'REDACTED'
         ($err[0] | Format-List * -Force | Out-String) | Should -Not -Match $secret
-        $whatIf = Invoke-CbApi -Method DELETE -Path "/integrationServices/v3/nothing/$secret" -WhatIf 6>&1 | Out-String
+        $whatIf = Invoke-InCaptureHost -Emulator $emu -Script "Invoke-CbApi -Method DELETE -Path '/integrationServices/v3/nothing/$secret' -WhatIf"
+        $whatIf | Should -Match 'What if:.*nothing/\*\*\*REDACTED\*\*\*'
         $whatIf | Should -Not -Match $secret
     }
 

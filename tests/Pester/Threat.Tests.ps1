@@ -93,51 +93,7 @@ Describe 'Invoke-CbThreatDismiss and Invoke-CbThreatUpdate' {
     }
 
     It 'an interrupted -Wait tells the host the request id to follow up with' {
-        if (-not ('CbTest.WarningHost' -as [type])) {
-            Add-Type -TypeDefinition @'
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.Management.Automation;
-using System.Management.Automation.Host;
-namespace CbTest {
-    public sealed class WarningUI : PSHostUserInterface {
-        public readonly List<string> Warnings = new List<string>();
-        public override PSHostRawUserInterface RawUI => null;
-        public override void WriteWarningLine(string message) { lock (Warnings) Warnings.Add(message); }
-        public override Dictionary<string, PSObject> Prompt(string c, string m, System.Collections.ObjectModel.Collection<FieldDescription> d) => throw new NotSupportedException();
-        public override int PromptForChoice(string c, string m, System.Collections.ObjectModel.Collection<ChoiceDescription> ch, int d) => throw new NotSupportedException();
-        public override PSCredential PromptForCredential(string c, string m, string u, string t) => throw new NotSupportedException();
-        public override PSCredential PromptForCredential(string c, string m, string u, string t, PSCredentialTypes a, PSCredentialUIOptions o) => throw new NotSupportedException();
-        public override string ReadLine() => "";
-        public override System.Security.SecureString ReadLineAsSecureString() => new System.Security.SecureString();
-        public override void Write(string v) { }
-        public override void Write(ConsoleColor f, ConsoleColor b, string v) { }
-        public override void WriteDebugLine(string m) { }
-        public override void WriteErrorLine(string v) { }
-        public override void WriteLine(string v) { }
-        public override void WriteProgress(long s, ProgressRecord r) { }
-        public override void WriteVerboseLine(string m) { }
-    }
-    public sealed class WarningHost : PSHost {
-        private readonly Guid _id = Guid.NewGuid();
-        public readonly WarningUI Sink = new WarningUI();
-        public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
-        public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
-        public override Guid InstanceId => _id;
-        public override string Name => "CbTestHost";
-        public override PSHostUserInterface UI => Sink;
-        public override Version Version => new Version(1, 0);
-        public override void EnterNestedPrompt() { }
-        public override void ExitNestedPrompt() { }
-        public override void NotifyBeginApplication() { }
-        public override void NotifyEndApplication() { }
-        public override void SetShouldExit(int exitCode) { }
-    }
-}
-'@
-        }
-        $h = [CbTest.WarningHost]::new()
+        $h = [CbTest.CaptureHost]::new()
         $rs = [runspacefactory]::CreateRunspace($h)
         $rs.Open()
         $ps = [powershell]::Create()

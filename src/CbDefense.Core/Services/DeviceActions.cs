@@ -44,8 +44,9 @@ namespace CbDefense
         private static readonly Regex VersionPattern = new Regex(@"^\d{1,9}(\.\d{1,9}){1,5}$", RegexOptions.CultureInvariant);
 
         private DeviceActionRequest(DeviceActionType type, IReadOnlyList<long> ids, bool? toggle, long? policyId,
-                                    IReadOnlyDictionary<string, string>? versions)
+                                    IReadOnlyDictionary<string, string>? versions, string? policyName = null)
         {
+            PolicyName = policyName;
             ActionType = type;
             DeviceIds = ids;
             Toggle = toggle;
@@ -61,6 +62,8 @@ namespace CbDefense
         public bool? Toggle { get; }
         /// <summary>For UpdatePolicy.</summary>
         public long? PolicyId { get; }
+        /// <summary>For UpdatePolicy: the policy's name, when known (only to describe the action).</summary>
+        public string? PolicyName { get; }
         /// <summary>For UpdateSensorVersion: OS key (upper case) → version.</summary>
         public IReadOnlyDictionary<string, string>? SensorVersions { get; }
 
@@ -91,10 +94,10 @@ namespace CbDefense
         public static DeviceActionRequest Bypass(bool enabled, IEnumerable<long> deviceIds) => SetToggle(DeviceActionType.Bypass, enabled, deviceIds);
         public static DeviceActionRequest BackgroundScan(bool enabled, IEnumerable<long> deviceIds) => SetToggle(DeviceActionType.BackgroundScan, enabled, deviceIds);
 
-        public static DeviceActionRequest UpdatePolicy(long policyId, IEnumerable<long> deviceIds)
+        public static DeviceActionRequest UpdatePolicy(long policyId, IEnumerable<long> deviceIds, string? policyName = null)
         {
             if (policyId < 1) throw new ArgumentOutOfRangeException(nameof(policyId), "A policy id must be a positive number (got " + policyId.ToString(CultureInfo.InvariantCulture) + ").");
-            return new DeviceActionRequest(DeviceActionType.UpdatePolicy, CheckIds(deviceIds), null, policyId, null);
+            return new DeviceActionRequest(DeviceActionType.UpdatePolicy, CheckIds(deviceIds), null, policyId, null, policyName);
         }
 
         /// <summary>
@@ -115,7 +118,7 @@ namespace CbDefense
 
         /// <summary>The same action and options for other device ids (the next batch).</summary>
         public DeviceActionRequest ForDevices(IEnumerable<long> deviceIds) =>
-            new DeviceActionRequest(ActionType, CheckIds(deviceIds), Toggle, PolicyId, SensorVersions);
+            new DeviceActionRequest(ActionType, CheckIds(deviceIds), Toggle, PolicyId, SensorVersions, PolicyName);
 
         /// <summary>Validates an OS → version map; returns it with upper-case keys, in the given order.</summary>
         public static IReadOnlyDictionary<string, string> CheckSensorVersions(IEnumerable<KeyValuePair<string, string>> versions)
@@ -157,7 +160,9 @@ namespace CbDefense
                 case DeviceActionType.Quarantine: return "Quarantine " + OnOff;
                 case DeviceActionType.Bypass: return "Bypass " + OnOff;
                 case DeviceActionType.BackgroundScan: return "Background scan " + OnOff;
-                case DeviceActionType.UpdatePolicy: return "Move to policy " + PolicyId!.Value.ToString(CultureInfo.InvariantCulture);
+                case DeviceActionType.UpdatePolicy:
+                    return "Move to policy " + (PolicyName != null ? "'" + PolicyName + "' (" + PolicyId!.Value.ToString(CultureInfo.InvariantCulture) + ")"
+                                                                   : PolicyId!.Value.ToString(CultureInfo.InvariantCulture));
                 case DeviceActionType.UpdateSensorVersion:
                     return "Update sensor to " + string.Join(", ", SensorVersions!.Select(kv => kv.Key + " " + kv.Value));
                 case DeviceActionType.UninstallSensor: return "Uninstall sensor";

@@ -57,27 +57,54 @@ namespace CbDefense.Commands
         protected override bool PassThruRequested => PassThru.IsPresent;
         protected override string ErrorIdPrefix => "SetCbDevicePolicy";
 
+        private readonly Dictionary<Session, string?> _names = new Dictionary<Session, string?>();
+
+        /// <summary>
+        /// Resolves -PolicyName to an id, or reads the name of -PolicyId, once per session: confirmations and -WhatIf then
+        /// name the policy, and an unknown policy is refused before any device is acted on. A key that may not read
+        /// policies still moves devices by id (the lookup is then skipped).
+        /// </summary>
         protected override void PrepareSession(Session session)
         {
-            if (ParameterSetName != NameSet || _resolved.ContainsKey(session)) return;
+            if (_resolved.ContainsKey(session)) return;
+            if (ParameterSetName == NameSet)
+            {
+                try
+                {
+                    var policy = Run(ctx => session.GetClient().ResolvePolicyAsync(PolicyName, ctx));
+                    WriteVerbose("Policy '" + PolicyName + "' is policy " + policy.Id + " on " + session.Uri + ".");
+                    _resolved[session] = policy.Id;
+                    _names[session] = policy.Name;
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowCbError(ex, "PolicyNameNotResolved", PolicyName);
+                }
+                catch (Exception ex) when (IsReportable(ex))
+                {
+                    ThrowCbError(ex, "PolicyLookupFailed", PolicyName);
+                }
+                return;
+            }
+            _resolved[session] = PolicyId;
             try
             {
-                long id = Run(ctx => session.GetClient().ResolvePolicyIdAsync(PolicyName, ctx));
-                WriteVerbose("Policy '" + PolicyName + "' is policy " + id + " on " + session.Uri + ".");
-                _resolved[session] = id;
+                var policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
+                _names[session] = policy.Name;
             }
-            catch (ArgumentException ex)
+            catch (CbObjectNotFoundException ex)
             {
-                ThrowCbError(ex, "PolicyNameNotResolved", PolicyName);
+                ThrowCbError(ex, "PolicyNotFound", PolicyId);
             }
-            catch (Exception ex) when (IsReportable(ex))
+            catch (CbApiException ex) when (ex.StatusCode == 401 || ex.StatusCode == 403)
             {
-                ThrowCbError(ex, "PolicyLookupFailed", PolicyName);
+                WriteVerbose("The policy " + PolicyId + " could not be read (" + ex.Message + "); devices are moved by its id only.");
+                _names[session] = null;
             }
         }
 
         protected override DeviceActionRequest CreateRequest(Session session, IReadOnlyList<long> deviceIds) =>
-            DeviceActionRequest.UpdatePolicy(ParameterSetName == NameSet ? _resolved[session] : PolicyId, deviceIds);
+            DeviceActionRequest.UpdatePolicy(_resolved[session], deviceIds, _names.TryGetValue(session, out var n) ? n : null);
     }
 
     /// <summary>Updates the sensor of devices to the version given per OS.</summary>
