@@ -258,6 +258,7 @@ namespace CbDefense.Commands
         /// back to the server it came from; otherwise the default session (the last Connect-CbDefense) is used.
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [SessionTransformation]
         public Session? Session { get; set; }
 
         protected Session GetSession()

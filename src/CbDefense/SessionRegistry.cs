@@ -63,6 +63,24 @@ namespace CbDefense.Commands
             }
         }
 
+        /// <summary>
+        /// The open session for a server named by text (a session's ToString(): "url (API ID id, org key)", or a bare URL):
+        /// the same URL, and the same API ID and org key when the text names them. Among several, the calling runspace's
+        /// default wins, else the newest. Null when none is open.
+        /// </summary>
+        public static Session? Find(string url, string? apiId, string? orgKey)
+        {
+            string u = url.Trim().TrimEnd('/');
+            var candidates = All.Where(s => string.Equals(s.Uri.ToString(), u, System.StringComparison.OrdinalIgnoreCase) &&
+                                            (apiId == null || string.Equals(s.ApiId, apiId, System.StringComparison.Ordinal)) &&
+                                            (orgKey == null || string.Equals(s.OrgKey, orgKey, System.StringComparison.OrdinalIgnoreCase)))
+                                .ToList();
+            if (candidates.Count == 0) return null;
+            var def = Default;
+            if (def != null && candidates.Contains(def)) return def;
+            return candidates[candidates.Count - 1];
+        }
+
         /// <summary>Every open session of the process, oldest first.</summary>
         public static IReadOnlyList<Session> All
         {

@@ -401,3 +401,37 @@ Describe 'Invalid input is rejected before any request' {
         { Set-CbDeviceQuarantine -DeviceId 1 -Enabled $true -BatchSize 10001 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }
+
+Describe 'Objects re-imported from a file go back to their own server' {
+    BeforeAll {
+        $script:other = Start-CbEmulator -Devices 12 -Seed 77
+        $script:otherSession = Connect-TestEmulator -Emulator $other
+        $null = Connect-TestEmulator -Emulator $emu   # the default session is the first emulator again
+        $script:csv = Join-Path ([IO.Path]::GetTempPath()) ("cbdev-" + [guid]::NewGuid() + '.csv')
+        Get-CbDevice -Session $otherSession -First 3 | Export-Csv $csv
+    }
+    AfterAll {
+        Remove-Item $csv -ErrorAction SilentlyContinue
+        if ($other) { Stop-CbEmulator $other }
+    }
+
+    It 'Import-Csv | Set-CbDeviceQuarantine acts on the server named in the Session column, not the default' {
+        Clear-EmulatorRequests -Emulator $emu
+        Clear-EmulatorRequests -Emulator $other
+        Import-Csv $csv | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false
+        @(Get-EmulatorRequests -Emulator $emu | Where-Object method -eq 'POST') | Should -BeNullOrEmpty
+        $posts = @(Get-EmulatorRequests -Emulator $other | Where-Object method -eq 'POST')
+        $posts.Count | Should -Be 1
+        ($posts[0].body | ConvertFrom-Json).device_id | Should -Be @((Import-Csv $csv).DeviceId | ForEach-Object { [long]$_ })
+    }
+
+    It 'fails clearly, acting on nothing, when that server has no open session' {
+        Disconnect-CbDefense $otherSession
+        Clear-EmulatorRequests -Emulator $emu
+        Import-Csv $csv | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 3
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError*'
+        "$($err[0])" | Should -BeLike "*no session to $($other.Uri)*Connect-CbDefense*"
+        @(Get-EmulatorRequests -Emulator $emu | Where-Object method -eq 'POST') | Should -BeNullOrEmpty
+    }
+}
