@@ -34,6 +34,7 @@ namespace CbDefense
             SkipCertificateCheck = options.SkipCertificateCheck;
             Proxy = options.NoProxy ? null : options.Proxy;
             Redactor = new Redactor(token.Secret);
+            Fingerprint = ComputeFingerprint(options, token, baseUrl);
 
             X509Certificate2Collection? roots = null;
             if (!options.SkipCertificateCheck && !string.IsNullOrEmpty(options.CertificateFile))
@@ -97,11 +98,39 @@ namespace CbDefense
         public int MaximumRetryCount { get; }
         public bool SkipCertificateCheck { get; }
         public Uri? Proxy { get; }
+        /// <summary>
+        /// True when this is the default session of the caller (for the PowerShell module: the calling runspace's default,
+        /// the one commands use without -Session).
+        /// </summary>
+        public bool IsDefault => DefaultResolver?.Invoke(this) ?? false;
+
+        /// <summary>Tells whether a session is the caller's default (set by the host of the library, e.g. the PowerShell module).</summary>
+        internal static Func<Session, bool>? DefaultResolver { get; set; }
+
         /// <summary>UTC time the session was opened.</summary>
         public DateTime ConnectedAt { get; }
         public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
         internal string BaseUrl { get; }
+
+        /// <summary>The server, API ID and org key: two sessions with the same identity act for the same principal.</summary>
+        internal string Identity => BaseUrl.ToLowerInvariant() + "|" + ApiId + "|" + (OrgKey ?? "").ToUpperInvariant();
+
+        /// <summary>A one-way digest of every option and the secret: equal when connecting again changes nothing. Never shown.</summary>
+        internal string Fingerprint { get; }
+
+        /// <summary>The session that replaced this one (connected again with other options); objects still holding this one follow it.</summary>
+        internal Session? ReplacedBy { get; set; }
+
+        private static string ComputeFingerprint(SessionOptions o, ApiToken token, string baseUrl)
+        {
+            string text = string.Join("\n", baseUrl, token.ApiId, token.Secret, o.OrgKey, o.SkipCertificateCheck, o.VerifyHostname, o.CertificateFile,
+                                      o.ForceTls12, o.Proxy, o.ProxyCredential?.UserName, o.ProxyCredential?.Password, o.NoProxy, o.IgnoreSystemProxy,
+                                      o.TimeoutSec, o.MaximumRetryCount, o.AllowUnencryptedAuthentication, o.IntegrationName, o.ProfileName,
+                                      o.PrimaryHandlerFactory != null);
+            using (var sha = System.Security.Cryptography.SHA256.Create())
+                return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(text)));
+        }
         internal Redactor Redactor { get; }
         internal ThrottleGate Gate { get; }
         internal Transport Transport { get; }

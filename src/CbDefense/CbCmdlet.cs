@@ -263,7 +263,7 @@ namespace CbDefense.Commands
 
         protected Session GetSession()
         {
-            var session = Session ?? SessionRegistry.Default;
+            var session = Session != null ? SessionRegistry.Successor(Session) : SessionRegistry.Default;
             if (session == null)
             {
                 ThrowTerminatingError(new ErrorRecord(

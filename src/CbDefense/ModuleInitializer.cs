@@ -20,6 +20,7 @@ namespace CbDefense.Commands
 
         public void OnImport()
         {
+            Session.DefaultResolver = s => ReferenceEquals(SessionRegistry.Default, s);
             if (IsNetFramework) AppDomain.CurrentDomain.AssemblyResolve += Resolve;
         }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation.Runspaces;
@@ -19,13 +20,31 @@ namespace CbDefense.Commands
         private static readonly List<Session> Sessions = new List<Session>();
         private static readonly ConditionalWeakTable<Runspace, Holder> ByRunspace = new ConditionalWeakTable<Runspace, Holder>();
         private static readonly Holder NoRunspace = new Holder();
+        // Every runspace's list, to replace a session everywhere (weakly: a runspace that is gone drops out).
+        private static readonly List<WeakReference<Holder>> HolderRefs = new List<WeakReference<Holder>>();
+
+        private static IEnumerable<Holder> Holders
+        {
+            get
+            {
+                HolderRefs.RemoveAll(w => !w.TryGetTarget(out _));
+                foreach (var w in HolderRefs)
+                    if (w.TryGetTarget(out var h)) yield return h;
+                yield return NoRunspace;
+            }
+        }
 
         private static Holder Current
         {
             get
             {
                 var rs = Runspace.DefaultRunspace;
-                return rs == null ? NoRunspace : ByRunspace.GetValue(rs, _ => new Holder());
+                return rs == null ? NoRunspace : ByRunspace.GetValue(rs, _ =>
+                {
+                    var h = new Holder();
+                    HolderRefs.Add(new WeakReference<Holder>(h));
+                    return h;
+                });
             }
         }
 
@@ -52,6 +71,32 @@ namespace CbDefense.Commands
                 list.Remove(session);
                 list.Add(session);
             }
+        }
+
+        /// <summary>Puts <paramref name="next"/> where <paramref name="old"/> was (in every runspace's list) and closes the old one.</summary>
+        public static void Replace(Session old, Session next)
+        {
+            lock (Gate)
+            {
+                int i = Sessions.IndexOf(old);
+                if (i >= 0) Sessions[i] = next;
+                else Sessions.Add(next);
+                foreach (var holder in Holders)
+                {
+                    int j = holder.Connected.IndexOf(old);
+                    if (j >= 0) holder.Connected[j] = next;
+                }
+                old.ReplacedBy = next;
+            }
+            old.Dispose();
+        }
+
+        /// <summary>The session that stands for <paramref name="session"/> now: itself, or the one that replaced it.</summary>
+        public static Session Successor(Session session)
+        {
+            var s = session;
+            for (int i = 0; i < 16 && s.IsDisposed && s.ReplacedBy != null; i++) s = s.ReplacedBy;
+            return s;
         }
 
         public static void Remove(Session session)

@@ -139,11 +139,40 @@ Describe 'Connect-CbDefense' {
 }
 
 Describe 'Sessions' {
+    BeforeAll { $script:siemToken = 'EMUSIEMSECRETKEY00000001/EMUSIEM001' }
     AfterEach { Get-CbDefenseSession | Disconnect-CbDefense }
+
+    It 'connecting twice with the same values reuses the session instead of piling up identical ones' {
+        $a = Connect-TestEmulator -Emulator $emu
+        $b = Connect-TestEmulator -Emulator $emu
+        $b.Id | Should -Be $a.Id
+        @(Get-CbDefenseSession).Count | Should -Be 1
+        $a.IsDisposed | Should -BeFalse
+    }
+
+    It 'connecting again with other options replaces the session, and objects holding the old one follow it' {
+        $a = Connect-TestEmulator -Emulator $emu
+        $d = Get-CbDevice -First 1
+        $b = Connect-TestEmulator -Emulator $emu -Extra @{ TimeoutSec = 42 }
+        $b.Id | Should -Not -Be $a.Id
+        @(Get-CbDefenseSession).Id | Should -Be @($b.Id)
+        $a.IsDisposed | Should -BeTrue
+        Clear-EmulatorRequests -Emulator $emu
+        ($d | Get-CbDevice).DeviceId | Should -Be $d.DeviceId
+        (Get-CbDevice -Session $a -First 1) | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Get-CbDefenseSession marks the default session' {
+        $a = Connect-TestEmulator -Emulator $emu
+        $b = Connect-TestEmulator -Emulator $emu -Token $siemToken
+        $list = Get-CbDefenseSession
+        ($list | Where-Object IsDefault).Id | Should -Be $b.Id
+        ($list | Where-Object { -not $_.IsDefault }).Id | Should -Be $a.Id
+    }
 
     It 'lists sessions, finds one by id, and reports an unknown id' {
         $a = Connect-TestEmulator -Emulator $emu
-        $b = Connect-TestEmulator -Emulator $emu
+        $b = Connect-TestEmulator -Emulator $emu -Token $siemToken
         (Get-CbDefenseSession).Id | Should -Be @($a.Id, $b.Id)
         (Get-CbDefenseSession -Id $a.Id).Id | Should -Be $a.Id
         (Get-CbDefenseSession -Default).Id | Should -Be $b.Id
@@ -153,7 +182,7 @@ Describe 'Sessions' {
 
     It 'Disconnect-CbDefense closes the default and the previous session becomes the default' {
         $a = Connect-TestEmulator -Emulator $emu
-        $b = Connect-TestEmulator -Emulator $emu
+        $b = Connect-TestEmulator -Emulator $emu -Token $siemToken
         Disconnect-CbDefense
         (Get-CbDefenseSession -Default).Id | Should -Be $a.Id
         $b.IsDisposed | Should -BeTrue
@@ -165,7 +194,7 @@ Describe 'Sessions' {
         $other = 1 | ForEach-Object -Parallel {
             Import-Module $using:ModulePath
             $e = $using:emu
-            $sec, $id = $e.ApiToken -split '/', 2
+            $sec, $id = $using:siemToken -split '/', 2
             (Connect-CbDefense -Uri $e.Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $sec -AsPlainText -Force)).Id
         }
         $other | Should -Not -Be $mine.Id

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
@@ -110,6 +111,21 @@ namespace CbDefense.Commands
             {
                 ThrowCbError(ex, "ConnectFailed", options.Uri);
                 return;
+            }
+            var same = SessionRegistry.All.LastOrDefault(s => s.Identity == session.Identity);
+            if (same != null && same.Fingerprint == session.Fingerprint)
+            {
+                // Connecting again with the same values: keep the open session (nothing piles up).
+                session.Dispose();
+                session = same;
+                WriteVerbose($"A session to {session.Uri} as API ID {session.ApiId} with the same options is already open; it is reused.");
+            }
+            else if (same != null)
+            {
+                // Other options for the same server and key: the new session replaces the old one, and objects that still
+                // carry the old one follow it to the new.
+                SessionRegistry.Replace(same, session);
+                WriteVerbose($"The session to {same.Uri} as API ID {same.ApiId} was replaced by one with the new options.");
             }
             SessionRegistry.Add(session);
             WriteVerbose($"Connected to {session.Uri} as API ID {session.ApiId}; this session is now the default of this runspace.");
