@@ -87,3 +87,44 @@ Describe 'Help of <_>' -ForEach @((Import-PowerShellDataFile (Join-Path ($env:CB
         $cmd.OutputType | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'The documented command lines' {
+    It 'every "build.ps1 Emulator" line of the README and docs/emulator.md starts the emulator' {
+        $lines = foreach ($doc in 'README.md', 'docs/emulator.md') {
+            Get-Content (Join-Path $RepoRoot $doc) | Where-Object { $_ -match '^\s*dotnet pwsh \./build\.ps1 Emulator\b' }
+        }
+        $lines = @($lines | ForEach-Object { $_.Trim() } | Sort-Object -Unique)
+        $lines.Count | Should -BeGreaterThan 0
+        foreach ($line in $lines) {
+            # The same arguments, on a free port, exiting with this test run.
+            $arguments = ($line -replace '^dotnet pwsh \./build\.ps1 ', '') -replace '--port \d+', '--port 0'
+            $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+            $psi.WorkingDirectory = $RepoRoot
+            foreach ($a in @('pwsh', '-NoProfile', '-File', './build.ps1') + ($arguments -split ' ') + @('--parent-pid', "$PID", '--quiet')) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $p = [Diagnostics.Process]::Start($psi)
+            try {
+                $listening = $null
+                $deadline = (Get-Date).AddSeconds(120)
+                $task = $p.StandardOutput.ReadLineAsync()
+                while ((Get-Date) -lt $deadline) {
+                    if (-not $task.Wait(1000)) { if ($p.HasExited) { break } else { continue } }
+                    if ($null -eq $task.Result) { break }
+                    if ($task.Result -match 'Now listening on: (http\S+)') { $listening = $Matches[1]; break }
+                    $task = $p.StandardOutput.ReadLineAsync()
+                }
+                if (-not $listening) {
+                    if (-not $p.HasExited) { $p.Kill($true) }
+                    throw "'$line' did not start the emulator: $($p.StandardError.ReadToEnd())"
+                }
+                $info = Invoke-RestMethod "$listening/_emulator/info"
+                if ($line -match '--devices (\d+)') { $info.devices | Should -Be ([int]$Matches[1]) }
+            }
+            finally {
+                if (-not $p.HasExited) { $p.Kill($true) }
+                $p.Dispose()
+            }
+        }
+    }
+}
