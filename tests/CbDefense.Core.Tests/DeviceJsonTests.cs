@@ -120,7 +120,7 @@ namespace CbDefense.Core.Tests
             Assert.Equal(new DateTime(2020, 8, 26, 12, 0, 0, DateTimeKind.Utc), d.CreateTime);
             Assert.Equal(DateTimeKind.Utc, d.CreateTime!.Value.Kind);
             Assert.Null(d.DeregisteredTime);
-            Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["deregisteredTime"]);
+            Assert.IsType<PlainMap>(d.AdditionalProperties["deregisteredTime"]);
             Assert.Equal("12", d.Name);
             Assert.True(d.Quarantined);
             Assert.True(d.PassiveMode);
@@ -128,12 +128,12 @@ namespace CbDefense.Core.Tests
             Assert.Equal("maybe", d.AdditionalProperties["avMaster"]);
             Assert.Equal(new[] { "AV_ACTIVE" }, d.AvStatus);
             Assert.Null(d.SensorStates);
-            Assert.IsType<List<object?>>(d.AdditionalProperties["sensorStates"]);
+            Assert.IsType<PlainList>(d.AdditionalProperties["sensorStates"]);
             var m = Assert.Single(d.Messages!);
             Assert.Equal("hi", m.Message);
             Assert.Equal(Ms(1598461577831), m.Time);
             Assert.Null(d.UninstalledTime);
-            var nf = Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["newField"]);
+            var nf = Assert.IsType<PlainMap>(d.AdditionalProperties["newField"]);
             Assert.Equal(new List<object?> { 1L, 2L }, nf["nested"]);
         }
 

@@ -288,21 +288,23 @@ namespace CbDefense.Json
 
         // ------------------------------------------------------------------ plain value helpers
 
-        /// <summary>A deep copy of plain values (dictionaries and lists copied, scalars shared).</summary>
+        /// <summary>A deep copy of plain values (dictionaries and lists copied as PlainMap/PlainList, scalars shared).</summary>
         public static object? Clone(object? v)
         {
             switch (v)
             {
                 case IDictionary<string, object?> d:
-                    var nd = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    var nd = new PlainMap(d.Count);
                     foreach (var kv in d) nd[kv.Key] = Clone(kv.Value);
                     return nd;
                 case List<object?> l:
-                    var nl = new List<object?>(l.Count);
+                    var nl = new PlainList(l.Count);
                     foreach (var x in l) nl.Add(Clone(x));
                     return nl;
                 case object?[] arr:
-                    return arr.Select(Clone).ToList();
+                    var na = new PlainList(arr.Length);
+                    foreach (var x in arr) na.Add(Clone(x));
+                    return na;
                 default:
                     return v;
             }

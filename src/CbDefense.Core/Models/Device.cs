@@ -11,7 +11,11 @@ namespace CbDefense
         public override string ToString() => Message ?? "";
     }
 
-    /// <summary>A CB Defense device (v3 device schema). Times are UTC; null (or 0) epoch values stay null.</summary>
+    /// <summary>
+    /// A CB Defense device (v3 device schema). Times are UTC; null (or 0) epoch values stay null. Lists are
+    /// <see cref="ValueList{T}"/> and untyped JSON is <see cref="PlainMap"/>/<see cref="PlainList"/>, so every value
+    /// reads well in tables and CSV files.
+    /// </summary>
     public sealed class Device
     {
         public long DeviceId { get; set; }
@@ -53,10 +57,10 @@ namespace CbDefense
         public bool? PassiveMode { get; set; }
         public bool? AvMaster { get; set; }
 
-        public string[]? AvStatus { get; set; }
-        public string[]? SensorStates { get; set; }
-        public string[]? AvUpdateServers { get; set; }
-        public DeviceMessage[]? Messages { get; set; }
+        public ValueList<string>? AvStatus { get; set; }
+        public ValueList<string>? SensorStates { get; set; }
+        public ValueList<string>? AvUpdateServers { get; set; }
+        public ValueList<DeviceMessage>? Messages { get; set; }
 
         public DateTime? CreateTime { get; set; }
         public DateTime? RegisteredTime { get; set; }
@@ -75,12 +79,12 @@ namespace CbDefense
         public DateTime? ScanLastCompleteTime { get; set; }
         public DateTime? AvLastScanTime { get; set; }
 
-        private Dictionary<string, object?>? _additional;
+        private PlainMap? _additional;
 
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
         public IDictionary<string, object?> AdditionalProperties =>
             // Sized for a full v3 row (about 40 extra fields), so reading one never rehashes.
-            _additional ??= new Dictionary<string, object?>(48, StringComparer.Ordinal);
+            _additional ??= new PlainMap(48);
 
         internal bool HasAdditionalProperties => _additional != null && _additional.Count > 0;
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
+using System.Text.RegularExpressions;
 using CbDefense.Json;
 
 namespace CbDefense
@@ -13,7 +15,7 @@ namespace CbDefense
         public string? CountryCode { get; set; }
         public double? Latitude { get; set; }
         public double? Longitude { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => string.Join(", ", new[] { City, Region, CountryName ?? CountryCode }.Where0());
 
@@ -50,7 +52,7 @@ namespace CbDefense
         public string? MsmGroupId { get; set; }
         public string? MsmGroupName { get; set; }
         public EventLocation? DeviceLocation { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => DeviceName ?? DeviceHostName ?? (DeviceId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
@@ -91,7 +93,7 @@ namespace CbDefense
         public string? TargetCommandLine { get; set; }
         public string? InterpreterName { get; set; }
         public string? InterpreterHash { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => Name ?? "";
 
@@ -125,7 +127,7 @@ namespace CbDefense
         public string? VirusName { get; set; }
         public string? VirusCategory { get; set; }
         public string? VirusSubCategory { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => ApplicationName ?? ApplicationPath ?? Sha256Hash ?? "";
 
@@ -156,7 +158,7 @@ namespace CbDefense
         public EventLocation? PeerLocation { get; set; }
         public string? PeerSiteReputation { get; set; }
         public string? Service { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() =>
             SourceAddress == null && DestAddress == null ? "" : (SourceAddress + ":" + SourcePort + " -> " + (PeerFqdn ?? DestAddress) + ":" + DestPort);
@@ -175,16 +177,25 @@ namespace CbDefense
         }
     }
 
-    /// <summary>A CB Defense event (v3 event schema). Times are UTC; null (or 0) epoch values stay null.</summary>
+    /// <summary>
+    /// A CB Defense event (v3 event schema). Times are UTC; null (or 0) epoch values stay null. The descriptions come
+    /// as the server sends them, with its markup; the *Text properties give them as plain text.
+    /// </summary>
     public sealed class Event
     {
         public string? EventId { get; set; }
         public DateTime? EventTime { get; set; }
         public DateTime? CreateTime { get; set; }
         public string? EventType { get; set; }
+        /// <summary>The short description as the server sends it, with its markup (&lt;share&gt;&lt;link hash="..."&gt;...).</summary>
         public string? ShortDescription { get; set; }
+        /// <summary>The short description as plain text: the markup removed, entities decoded.</summary>
+        public string? ShortDescriptionText => DescriptionText.ToPlainText(ShortDescription);
+        /// <summary>The long description as the server sends it, with its markup.</summary>
         public string? LongDescription { get; set; }
-        public string[]? ThreatIndicators { get; set; }
+        /// <summary>The long description as plain text: the markup removed, entities decoded.</summary>
+        public string? LongDescriptionText => DescriptionText.ToPlainText(LongDescription);
+        public ValueList<string>? ThreatIndicators { get; set; }
         public string? AttackStage { get; set; }
         public int? AlertScore { get; set; }
         public string? AlertCategory { get; set; }
@@ -199,7 +210,7 @@ namespace CbDefense
         public EventNetFlow? NetFlow { get; set; }
 
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         /// <summary>The session this event was read through.</summary>
         public Session? Session { get; internal set; }
@@ -235,6 +246,21 @@ namespace CbDefense
             e.NetFlow = f.Object("netFlow", EventNetFlow.Read);
             f.CopyRestTo(e.AdditionalProperties);
             return e;
+        }
+    }
+
+    /// <summary>Event descriptions without the console's markup.</summary>
+    internal static class DescriptionText
+    {
+        // The console's markup in v3 descriptions: <share><link hash="...">text</link></share>, <accent>text</accent>,
+        // and a few formatting tags. Only these are removed, so text such as "<unknown>" stays.
+        private static readonly Regex Markup = new Regex(
+            @"</?(?:share|link|accent|b|i|em|strong|span|br)\b[^<>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        public static string? ToPlainText(string? text)
+        {
+            if (text == null || (text.IndexOf('<') < 0 && text.IndexOf('&') < 0)) return text;
+            return WebUtility.HtmlDecode(Markup.Replace(text, ""));
         }
     }
 

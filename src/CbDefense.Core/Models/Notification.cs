@@ -20,7 +20,7 @@ namespace CbDefense
         public string? TargetPriorityType { get; set; }
         public int? TargetPriorityCode { get; set; }
         public string? UemId { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => DeviceName ?? DeviceHostName ?? (DeviceId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
@@ -45,7 +45,7 @@ namespace CbDefense
         public string? IndicatorName { get; set; }
         public string? ApplicationName { get; set; }
         public string? Sha256Hash { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => IndicatorName ?? "";
 
@@ -70,7 +70,7 @@ namespace CbDefense
         public string? ActorProcessPPid { get; set; }
         public string? CauseEventId { get; set; }
         public string? OriginSourceType { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => ActorName ?? Reason ?? "";
 
@@ -96,9 +96,9 @@ namespace CbDefense
         public int? Score { get; set; }
         public string? Summary { get; set; }
         public DateTime? Time { get; set; }
-        public ThreatIndicator[]? Indicators { get; set; }
+        public ValueList<ThreatIndicator>? Indicators { get; set; }
         public ThreatCause? ThreatCause { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => Summary ?? IncidentId ?? "";
 
@@ -121,7 +121,7 @@ namespace CbDefense
         public string? ApplicationName { get; set; }
         public string? Sha256Hash { get; set; }
         public string? Reputation { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => (Action ?? "") + " " + (ApplicationName ?? "");
 
@@ -155,7 +155,7 @@ namespace CbDefense
         public PolicyAction? PolicyAction { get; set; }
 
         /// <summary>Every other field the server sent (e.g. threatHunterInfo), with its original name, as plain .NET values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         /// <summary>The session this notification was read through (null when replayed from a state file without one).</summary>
         public Session? Session { get; internal set; }

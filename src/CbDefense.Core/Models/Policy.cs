@@ -28,28 +28,36 @@ namespace CbDefense
 
         // ------------------------------------------------------------ the "policy" settings object
         /// <summary>policy.rules.</summary>
-        public PolicyRule[] Rules { get; set; } = Array.Empty<PolicyRule>();
+        public ValueList<PolicyRule> Rules { get; set; } = new ValueList<PolicyRule>();
         /// <summary>policy.sensorSettings (name/value pairs, e.g. SHOW_UI = True).</summary>
-        public PolicySensorSetting[] SensorSettings { get; set; } = Array.Empty<PolicySensorSetting>();
-        /// <summary>policy.avSettings (features, updateServers, apc, onAccessScan, onDemandScan, signatureUpdate), as plain values.</summary>
-        public IDictionary<string, object?>? AvSettings { get; set; }
+        public ValueList<PolicySensorSetting> SensorSettings { get; set; } = new ValueList<PolicySensorSetting>();
+        /// <summary>
+        /// policy.avSettings (features, updateServers, apc, onAccessScan, onDemandScan, signatureUpdate), as plain values
+        /// (a <see cref="PlainMap"/>: a value set here is copied into one).
+        /// </summary>
+        public IDictionary<string, object?>? AvSettings
+        {
+            get => _avSettings;
+            set => _avSettings = PlainValue.WrapMap(value);
+        }
         /// <summary>policy.directoryActionRules.</summary>
-        public PolicyDirectoryActionRule[] DirectoryActionRules { get; set; } = Array.Empty<PolicyDirectoryActionRule>();
+        public ValueList<PolicyDirectoryActionRule> DirectoryActionRules { get; set; } = new ValueList<PolicyDirectoryActionRule>();
         /// <summary>policy.knownBadHashAutoDeleteDelayMs.</summary>
         public long? KnownBadHashAutoDeleteDelayMs { get; set; }
 
-        private Dictionary<string, object?>? _settings;
-        private Dictionary<string, object?>? _additional;
+        private PlainMap? _avSettings;
+        private PlainMap? _settings;
+        private PlainMap? _additional;
 
         /// <summary>The whole <c>policy</c> settings object as the server sent it (plain values), including fields not typed above.</summary>
         public IDictionary<string, object?> Settings
         {
-            get => _settings ??= new Dictionary<string, object?>(StringComparer.Ordinal);
-            set => _settings = value == null ? null : new Dictionary<string, object?>(value, StringComparer.Ordinal);
+            get => _settings ??= new PlainMap();
+            set => _settings = value == null ? null : new PlainMap(value);
         }
 
         /// <summary>Every other top-level field the server sent (e.g. orgId), with its original name, as plain values.</summary>
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         /// <summary>The session this policy was read through.</summary>
         public Session? Session { get; internal set; }
@@ -96,10 +104,10 @@ namespace CbDefense
         /// <summary>IGNORE, ALLOW, DENY, TERMINATE_PROCESS, TERMINATE_THREAD or TERMINATE.</summary>
         public string? Action { get; set; }
 
-        private Dictionary<string, object?>? _additional;
+        private PlainMap? _additional;
 
         /// <summary>Every other field of the rule, with its original name, as plain values.</summary>
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         /// <summary>Other fields of the rule's application object.</summary>
         internal Dictionary<string, object?>? ApplicationExtra { get; set; }
@@ -135,8 +143,8 @@ namespace CbDefense
         public string? Name { get; set; }
         public string? Value { get; set; }
 
-        private Dictionary<string, object?>? _additional;
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        private PlainMap? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         public override string ToString() => Name + "=" + Value;
     }
@@ -150,8 +158,8 @@ namespace CbDefense
         /// <summary>actions.PROTECTION.</summary>
         public bool? Protection { get; set; }
 
-        private Dictionary<string, object?>? _additional;
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        private PlainMap? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         internal Dictionary<string, object?>? ActionsExtra { get; set; }
         internal bool HadActions { get; set; }

@@ -13,7 +13,7 @@ namespace CbDefense
         public string? Comment { get; set; }
         public string? ChangedBy { get; set; }
         public DateTime? LastUpdateTime { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => State ?? "";
 
@@ -41,11 +41,11 @@ namespace CbDefense
         public string? Status { get; set; }
         public long? NumHits { get; set; }
         public long? NumSuccess { get; set; }
-        public string[]? FailedIds { get; set; }
+        public ValueList<string>? FailedIds { get; set; }
         /// <summary>The errors as the server gives them (strings or objects as plain values).</summary>
-        public object?[]? Errors { get; set; }
+        public PlainList? Errors { get; set; }
         public Workflow? Workflow { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         /// <summary>The session this status was read through.</summary>
         public Session? Session { get; internal set; }
@@ -65,7 +65,7 @@ namespace CbDefense
                 NumHits = f.Long("num_hits"),
                 NumSuccess = f.Long("num_success"),
                 FailedIds = f.StringArray("failed_ids"),
-                Errors = f.PlainArray("errors"),
+                Errors = f.PlainArray("errors") is object?[] errors ? new PlainList(errors) : null,
                 Workflow = f.Object("workflow", Workflow.Read),
             };
             f.CopyRestTo(s.AdditionalProperties);
@@ -79,10 +79,10 @@ namespace CbDefense
         public string? Term { get; set; }
         public long? Weight { get; set; }
         /// <summary>Every one of these SKUs is needed for the term (required_skus_all), as the API gives them.</summary>
-        public string[]? RequiredSkusAll { get; set; }
+        public ValueList<string>? RequiredSkusAll { get; set; }
         /// <summary>One of these SKUs is needed for the term (required_skus_some), as the API gives them.</summary>
-        public string[]? RequiredSkusSome { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public ValueList<string>? RequiredSkusSome { get; set; }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
         public Session? Session { get; internal set; }
 
         public override string ToString() => Term ?? "";

@@ -1,0 +1,133 @@
+# What people read and export: the table views at 80 and 120 columns, Format-List, Export-Csv and ConvertTo-Json.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:emu = Start-CbEmulator -Devices 40 -Events 200 -Seed 11
+    $script:siem = Connect-TestEmulator -Emulator $emu -Token $emu.SiemToken
+    $script:session = Connect-TestEmulator -Emulator $emu
+
+    $headers = @{ 'X-Auth-Token' = $emu.ApiToken }
+    $v6 = "$($emu.Uri)/appservices/v6/orgs/$($emu.OrgKey)"
+    $alerts = (Invoke-RestMethod -Method Post -Uri "$v6/alerts/_search" -Headers $headers -Body '{"rows":10}' -ContentType 'application/json').results
+    $script:threatId = @($alerts.threat_id)[0]
+
+    # A rule with a long NAME_PATH target and a policy with a long name: the key columns must show them whole at
+    # 120 columns (the values fit the room those columns get there).
+    $script:longTarget = 'C:\Program Files\Contoso\Agent\bin\contoso.exe'                  # 'NAME_PATH: ' + this = 57 <= 64
+    $script:rule = Get-CbPolicy -Name Standard | Add-CbPolicyRule -Operation INVOKE_CMD_INTERPRETER -ApplicationType NAME_PATH `
+        -ApplicationValue $longTarget -Action TERMINATE_PROCESS -PassThru
+    $script:longPolicyName = 'Windows servers of the finance DMZ'                            # 34 <= 40
+    $null = Get-CbPolicy -Name Standard | New-CbPolicy -Name $longPolicyName -Confirm:$false
+
+    # One sample of every type that has a view, as the cmdlets write them.
+    $script:samples = [ordered]@{
+        Session               = @(Get-CbDefenseSession)
+        Device                = @(Get-CbDevice -First 15)
+        Policy                = @(Get-CbPolicy)
+        PolicyRule            = @(Get-CbPolicy -Name Standard, Advanced | Get-CbPolicyRule)
+        Event                 = @(Get-CbEvent -First 15)
+        WorkflowStatus        = @(Invoke-CbThreatDismiss -ThreatId $threatId -Remediation 'Reimaged after the incident' -Comment 'test' -Confirm:$false)
+        AlertSearchSuggestion = @(Get-CbAlertSearchSuggestion -Query 'device')
+        Notification          = @(Get-CbNotification -Session $siem)
+    }
+
+    # Every table of $Text: lines no wider than $Width, each header on one line (the line above it is blank), and
+    # every label of the view present (no column dropped).
+    function script:Assert-Table([string] $Text, [int] $Width, [string[]] $Labels) {
+        $lines = $Text -split '\r?\n'
+        foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $Width -Because "'$line' must fit $Width columns" }
+        $dashes = @(for ($i = 0; $i -lt $lines.Count; $i++) { if ($lines[$i] -match '^[ -]*-[ -]*$') { $i } })
+        $dashes.Count | Should -BeGreaterThan 0 -Because 'a table is rendered'
+        foreach ($i in $dashes) {
+            $header = $lines[$i - 1]
+            ($i -lt 2 -or $lines[$i - 2].Trim() -eq '') | Should -BeTrue -Because "the header '$header' must stay on one line (above it: '$($lines[$i - 2])')"
+            $pattern = '^\s*' + (($Labels | ForEach-Object { [regex]::Escape($_) }) -join '\s+') + '\s*$'
+            $header | Should -Match $pattern -Because "every column ($($Labels -join ', ')) is shown"
+            # Dashes under each label, as long as the label: the label was not cut.
+            foreach ($label in $Labels) { $lines[$i] | Should -Match ('(^|\s)' + ('-' * $label.Length) + '(\s|$)') }
+        }
+    }
+    function script:Get-Labels([string] $TypeName) {
+        @((Get-FormatData -TypeName $TypeName).FormatViewDefinition[0].Control.Headers.Label)
+    }
+}
+AfterAll {
+    Get-CbDefenseSession | Disconnect-CbDefense
+    if ($emu) { Stop-CbEmulator $emu }
+}
+
+Describe 'Format-List' {
+    It 'shows nested policy settings and dictionaries as their values, not .NET type names' {
+        $p = Get-CbPolicy -Name Standard
+        $text = $p | Format-List * | Out-String -Width 200
+        $text | Should -Not -Match 'System\.Collections\.Generic|System\.Object\[\]|System\.String\[\]|CbDefense\.\w+\[\]'
+        $text | Should -Match 'AvSettings\s+: \{\[features, \[\{"'
+        $text | Should -Match 'Settings\s+: \{\[avSettings, \{"'
+        # The values are the data: JSON that reads back to what the policy holds.
+        $p.AvSettings['apc'].ToString() | ConvertFrom-Json | ForEach-Object enabled | Should -Be $p.AvSettings['apc']['enabled']
+    }
+
+    It 'shows device lists and extra fields as their values' {
+        $d = Get-CbDevice -First 5 | Where-Object { $_.AdditionalProperties.Count } | Select-Object -First 1
+        $d.AdditionalProperties.ToString() | Should -Match '^\{"'      # JSON, e.g. in a CSV cell
+        $text = $d | Format-List * | Out-String -Width 200
+        $text | Should -Not -Match 'System\.Collections\.Generic|System\.Object\[\]|System\.String\[\]'
+        $text | Should -Match ('AvStatus\s+: \{' + [regex]::Escape($d.AvStatus[0]))
+    }
+
+    It 'event descriptions have a plain-text form; the raw text stays' {
+        $e = Get-CbEvent -First 50 | Where-Object ShortDescription -Match '<share>' | Select-Object -First 1
+        $e | Should -Not -BeNullOrEmpty
+        $e.ShortDescription | Should -Match '<share><link hash="[0-9a-f]+">'
+        $e.ShortDescriptionText | Should -Not -Match '<|>'
+        $e.LongDescriptionText | Should -Not -Match '<share>|<link|<accent>|</'
+        $app = [regex]::Match($e.ShortDescription, '<link hash="[0-9a-f]+">([^<]*)</link>').Groups[1].Value
+        $e.ShortDescriptionText | Should -Match ([regex]::Escape("""$app"""))
+        ($e | Format-List ShortDescriptionText | Out-String) | Should -Not -Match '<link'
+    }
+
+    It 'strips only the console markup and decodes entities' {
+        $e = [CbDefense.Event]::new()
+        $e.ShortDescription = 'The application "<share><link hash="ab12">C:\a &amp; b\x.exe</link></share>" was <accent>blocked</accent> (<unknown> parent)'
+        $e.ShortDescriptionText | Should -BeExactly 'The application "C:\a & b\x.exe" was blocked (<unknown> parent)'
+        $e.LongDescription = $null
+        $e.LongDescriptionText | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Export-Csv' {
+    It 'writes readable cells for <Type>: lists joined, no .NET type names' -ForEach @(
+        @{ Type = 'devices'; Get = { Get-CbDevice -First 20 } }
+        @{ Type = 'policies'; Get = { Get-CbPolicy } }
+        @{ Type = 'events'; Get = { Get-CbEvent -First 20 } }
+        @{ Type = 'notifications'; Get = { Invoke-CbEmulatorAdmin -Emulator $emu -Path notifications -Method POST -Body @{ count = 6 } | Out-Null; Get-CbNotification -Session $siem } }
+        @{ Type = 'policy rules'; Get = { Get-CbPolicy -Name Standard | Get-CbPolicyRule } }
+        @{ Type = 'workflow statuses'; Get = { Get-CbWorkflowStatus -RequestId $samples.WorkflowStatus[0].RequestId } }
+    ) {
+        $objects = @(& $Get)
+        $objects.Count | Should -BeGreaterThan 0
+        $csv = Join-Path ([IO.Path]::GetTempPath()) "cbout-$([guid]::NewGuid().ToString('N')).csv"
+        try {
+            $objects | Export-Csv -Path $csv
+            $rows = @(Import-Csv -Path $csv)
+            $rows.Count | Should -Be $objects.Count
+            foreach ($row in $rows) {
+                foreach ($p in $row.psobject.Properties) {
+                    $p.Value | Should -Not -Match '^System\.|Collections\.Generic|\[\]$' -Because "the $($p.Name) cell must be readable"
+                }
+            }
+            # The session column is the session's text, which -Session can be given back.
+            $rows[0].Session | Should -BeExactly $objects[0].Session.ToString()
+        }
+        finally { Remove-Item $csv -ErrorAction SilentlyContinue }
+    }
+
+    It 'joins arrays such as AvStatus and SensorStates' {
+        $devices = @(Get-CbDevice -First 20 | Where-Object { $_.AvStatus.Count -gt 1 })
+        $devices.Count | Should -BeGreaterThan 0
+        $rows = @($devices | ConvertTo-Csv | ConvertFrom-Csv)
+        for ($i = 0; $i -lt $devices.Count; $i++) {
+            $rows[$i].AvStatus | Should -BeExactly ($devices[$i].AvStatus -join ', ')
+            $rows[$i].SensorStates | Should -BeExactly ($devices[$i].SensorStates -join ', ')
+        }
+    }
+}
