@@ -168,10 +168,12 @@ Describe 'The Device object' {
         @($d.SensorStates) | Should -Be @($r.sensorStates)
     }
 
-    It 'turns epoch milliseconds into UTC date-times and keeps null as null' {
-        $d.LastContact | Should -BeOfType ([datetime])
-        $d.LastContact.Kind | Should -Be 'Utc'
-        $d.LastContact | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).UtcDateTime)
+    It 'turns epoch milliseconds into date-times (local, and UTC in the Utc twin) and keeps null as null' {
+        $d.LastContactUtc | Should -BeOfType ([datetime])
+        $d.LastContactUtc.Kind | Should -Be 'Utc'
+        $d.LastContactUtc | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).UtcDateTime)
+        $d.LastContact.Kind | Should -Be 'Local'
+        $d.LastContact | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).LocalDateTime)
         $nullField = $r.psobject.Properties | Where-Object { $_.Name -eq 'deregisteredTime' -and $null -eq $_.Value }
         if ($nullField) { $d.DeregisteredTime | Should -BeNullOrEmpty }
     }

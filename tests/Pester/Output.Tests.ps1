@@ -121,13 +121,15 @@ Describe 'Export-Csv' {
         finally { Remove-Item $csv -ErrorAction SilentlyContinue }
     }
 
-    It 'joins arrays such as AvStatus and SensorStates' {
+    It 'joins arrays such as AvStatus and SensorStates, and keeps times exact in the Utc columns' {
         $devices = @(Get-CbDevice -First 20 | Where-Object { $_.AvStatus.Count -gt 1 })
         $devices.Count | Should -BeGreaterThan 0
         $rows = @($devices | ConvertTo-Csv | ConvertFrom-Csv)
         for ($i = 0; $i -lt $devices.Count; $i++) {
             $rows[$i].AvStatus | Should -BeExactly ($devices[$i].AvStatus -join ', ')
             $rows[$i].SensorStates | Should -BeExactly ($devices[$i].SensorStates -join ', ')
+            [datetime]::Parse($rows[$i].LastContactUtc) |
+                Should -Be ([datetime]::new($devices[$i].LastContactUtc.Ticks - $devices[$i].LastContactUtc.Ticks % [timespan]::TicksPerSecond))
         }
     }
 }

@@ -33,7 +33,7 @@ namespace CbDefense.Json
                     case "description": if (TryString(v, out s)) p.Description = s; break;
                     case "priorityLevel": if (TryString(v, out s)) p.PriorityLevel = s; break;
                     case "systemPolicy": if (TryBool(v, out var b)) p.SystemPolicy = b; break;
-                    case "latestRevision": if (TryEpoch(v, out var t)) p.LatestRevision = t; break;
+                    case "latestRevision": if (TryEpoch(v, out var t)) p.LatestRevisionUtc = t; break;
                     case "version": if (TryLong(v, out l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) p.Version = (int?)l; break;
                     case "policy":
                         if (v is Dictionary<string, object?> settings) ReadSettings(p, settings);
@@ -92,7 +92,7 @@ namespace CbDefense.Json
                 case "description": return p.Description;
                 case "priorityLevel": return p.PriorityLevel;
                 case "systemPolicy": return p.SystemPolicy;
-                case "latestRevision": return p.LatestRevision.HasValue ? (object)ToMs(p.LatestRevision.Value) : null;
+                case "latestRevision": return p.LatestRevisionUtc.HasValue ? (object)ToMs(p.LatestRevisionUtc.Value) : null;
                 case "version": return p.Version.HasValue ? (object)(long)p.Version.Value : null;
                 default: throw new ArgumentOutOfRangeException(nameof(field));
             }

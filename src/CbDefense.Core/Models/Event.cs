@@ -178,14 +178,25 @@ namespace CbDefense
     }
 
     /// <summary>
-    /// A CB Defense event (v3 event schema). Times are UTC; null (or 0) epoch values stay null. The descriptions come
-    /// as the server sends them, with its markup; the *Text properties give them as plain text.
+    /// A CB Defense event (v3 event schema). <c>EventTime</c> and <c>CreateTime</c> are local time (compare them with
+    /// Get-Date), <c>EventTimeUtc</c> and <c>CreateTimeUtc</c> the same instants in UTC (the wire values); null (or 0)
+    /// epoch values stay null. The descriptions come as the server sends them, with its markup; the *Text
+    /// properties give them as plain text.
     /// </summary>
     public sealed class Event
     {
+        private DateTime? _eventTime;
+        private DateTime? _createTime;
+
         public string? EventId { get; set; }
-        public DateTime? EventTime { get; set; }
-        public DateTime? CreateTime { get; set; }
+        /// <summary>When the event happened, local time.</summary>
+        public DateTime? EventTime { get => ModelTime.ToLocal(_eventTime); set => _eventTime = ModelTime.FromLocal(value); }
+        /// <summary>When the event happened, UTC (the wire value).</summary>
+        public DateTime? EventTimeUtc { get => _eventTime; set => _eventTime = ModelTime.FromUtc(value); }
+        /// <summary>When the server recorded the event, local time.</summary>
+        public DateTime? CreateTime { get => ModelTime.ToLocal(_createTime); set => _createTime = ModelTime.FromLocal(value); }
+        /// <summary>When the server recorded the event, UTC (the wire value).</summary>
+        public DateTime? CreateTimeUtc { get => _createTime; set => _createTime = ModelTime.FromUtc(value); }
         public string? EventType { get; set; }
         /// <summary>The short description as the server sends it, with its markup (&lt;share&gt;&lt;link hash="..."&gt;...).</summary>
         public string? ShortDescription { get; set; }
@@ -225,9 +236,9 @@ namespace CbDefense
             var f = new FieldReader(json);
             var e = new Event { Session = session };
             e.EventId = f.String("eventId");
-            e.EventTime = f.TimeAndMs("eventTime", out var ms);
+            e.EventTimeUtc = f.TimeAndMs("eventTime", out var ms);
             e.EventTimeMs = ms;
-            e.CreateTime = f.Time("createTime");
+            e.CreateTimeUtc = f.Time("createTime");
             e.EventType = f.String("eventType");
             e.ShortDescription = f.String("shortDescription");
             e.LongDescription = f.String("longDescription");

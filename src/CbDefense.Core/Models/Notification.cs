@@ -95,7 +95,11 @@ namespace CbDefense
         /// <summary>0 to 10.</summary>
         public int? Score { get; set; }
         public string? Summary { get; set; }
-        public DateTime? Time { get; set; }
+        /// <summary>When the threat was seen, local time.</summary>
+        public DateTime? Time { get => ModelTime.ToLocal(_time); set => _time = ModelTime.FromLocal(value); }
+        /// <summary>When the threat was seen, UTC (the wire value).</summary>
+        public DateTime? TimeUtc { get => _time; set => _time = ModelTime.FromUtc(value); }
+        private DateTime? _time;
         public ValueList<ThreatIndicator>? Indicators { get; set; }
         public ThreatCause? ThreatCause { get; set; }
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
@@ -106,7 +110,7 @@ namespace CbDefense
         {
             var t = new ThreatInfo
             {
-                IncidentId = f.String("incidentId"), Score = f.Int("score"), Summary = f.String("summary"), Time = f.Time("time"),
+                IncidentId = f.String("incidentId"), Score = f.Int("score"), Summary = f.String("summary"), TimeUtc = f.Time("time"),
                 Indicators = f.ObjectArray("indicators", ThreatIndicator.Read), ThreatCause = f.Object("threatCause", ThreatCause.Read),
             };
             f.CopyRestTo(t.AdditionalProperties);
@@ -137,17 +141,30 @@ namespace CbDefense
         }
     }
 
-    /// <summary>A notification from the SIEM queue (v3 notification): type THREAT, POLICY_ACTION or another the server sends.</summary>
+    /// <summary>
+    /// A notification from the SIEM queue (v3 notification): type THREAT, POLICY_ACTION or another the server sends.
+    /// <c>EventTime</c> and <c>LastUpdatedTime</c> are local time, <c>EventTimeUtc</c> and <c>LastUpdatedTimeUtc</c> UTC
+    /// (the wire values); <see cref="ToJson"/> gives the notification exactly as it came.
+    /// </summary>
     public sealed class Notification
     {
+        private DateTime? _eventTime;
+        private DateTime? _lastUpdatedTime;
+
         public string? Type { get; set; }
         public string? EventId { get; set; }
-        public DateTime? EventTime { get; set; }
+        /// <summary>When the event happened, local time.</summary>
+        public DateTime? EventTime { get => ModelTime.ToLocal(_eventTime); set => _eventTime = ModelTime.FromLocal(value); }
+        /// <summary>When the event happened, UTC (the wire value).</summary>
+        public DateTime? EventTimeUtc { get => _eventTime; set => _eventTime = ModelTime.FromUtc(value); }
         public string? EventDescription { get; set; }
         public string? RuleName { get; set; }
         /// <summary>The console deep link.</summary>
         public string? Url { get; set; }
-        public DateTime? LastUpdatedTime { get; set; }
+        /// <summary>When the notification last changed, local time.</summary>
+        public DateTime? LastUpdatedTime { get => ModelTime.ToLocal(_lastUpdatedTime); set => _lastUpdatedTime = ModelTime.FromLocal(value); }
+        /// <summary>When the notification last changed, UTC (the wire value).</summary>
+        public DateTime? LastUpdatedTimeUtc { get => _lastUpdatedTime; set => _lastUpdatedTime = ModelTime.FromUtc(value); }
         public NotificationDeviceInfo? DeviceInfo { get; set; }
         /// <summary>Set for THREAT notifications.</summary>
         public ThreatInfo? ThreatInfo { get; set; }
@@ -174,9 +191,9 @@ namespace CbDefense
             var n = new Notification
             {
                 Raw = json, Session = session,
-                Type = f.String("type"), EventId = f.String("eventId"), EventTime = f.Time("eventTime"),
+                Type = f.String("type"), EventId = f.String("eventId"), EventTimeUtc = f.Time("eventTime"),
                 EventDescription = f.String("eventDescription"), RuleName = f.String("ruleName"), Url = f.String("url"),
-                LastUpdatedTime = f.Time("lastUpdatedTime"),
+                LastUpdatedTimeUtc = f.Time("lastUpdatedTime"),
                 DeviceInfo = f.Object("deviceInfo", NotificationDeviceInfo.Read),
                 ThreatInfo = f.Object("threatInfo", ThreatInfo.Read),
                 PolicyAction = f.Object("policyAction", PolicyAction.Read),

@@ -21,8 +21,11 @@ namespace CbDefense
         /// <summary>LOW, MEDIUM, HIGH or MISSION_CRITICAL.</summary>
         public string? PriorityLevel { get; set; }
         public bool? SystemPolicy { get; set; }
-        /// <summary>When the policy last changed (UTC).</summary>
-        public DateTime? LatestRevision { get; set; }
+        private DateTime? _latestRevision;
+        /// <summary>When the policy last changed, local time.</summary>
+        public DateTime? LatestRevision { get => ModelTime.ToLocal(_latestRevision); set => _latestRevision = ModelTime.FromLocal(value); }
+        /// <summary>When the policy last changed, UTC (the wire value, written back by ToPolicyInfo and Export-CbPolicy).</summary>
+        public DateTime? LatestRevisionUtc { get => _latestRevision; set => _latestRevision = ModelTime.FromUtc(value); }
         /// <summary>Policy schema version (2 for the v3 API).</summary>
         public int? Version { get; set; }
 

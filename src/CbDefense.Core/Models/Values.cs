@@ -8,7 +8,7 @@ using CbDefense.Json;
 
 namespace CbDefense
 {
-    // How the public models show lists and JSON values (the rule every model follows):
+    // How the public models show lists, JSON values and times (the rule every model follows):
     //
     // * A list of typed values (strings, rules, indicators) is a ValueList<T>: a List<T> that also answers Length
     //   (like the array it replaces) and shows as its items joined with ", ". Format-Table, Format-List and
@@ -17,6 +17,12 @@ namespace CbDefense
     // * JSON values the model does not type (AdditionalProperties, Policy.Settings, Policy.AvSettings, errors) are
     //   PlainMap (a Dictionary<string, object?>) and PlainList (a List<object?>) all the way down, and show as
     //   compact JSON ("" when empty). PlainJson parses into these types; PlainValue.Wrap turns other containers into them.
+    // * A time is two properties, like FileInfo's LastWriteTime and LastWriteTimeUtc: Xxx is local time
+    //   (DateTimeKind.Local), so it compares right with Get-Date and (Get-Date).AddDays(-30) in every time zone;
+    //   XxxUtc is the same instant in UTC (DateTimeKind.Utc), the value on the wire. One UTC field backs both, so
+    //   nothing is lost; ModelTime does the conversions. Setting Xxx takes a local time (Unspecified counts as
+    //   local, as in Get-Date and FileInfo); setting XxxUtc takes UTC (Unspecified counts as UTC); a value whose Kind
+    //   says its zone is converted from that zone either way.
 
     /// <summary>
     /// A list of typed values from the server (strings, rules, indicators). It is a <see cref="List{T}"/> that also
@@ -137,6 +143,34 @@ namespace CbDefense
                     return ToJsonText(item);
                 case IFormattable f: return f.ToString(null, CultureInfo.InvariantCulture);
                 default: return item.ToString() ?? "";
+            }
+        }
+    }
+
+    /// <summary>The conversions behind the Xxx (local) / XxxUtc pairs of the models (see the rule at the top of this file).</summary>
+    internal static class ModelTime
+    {
+        /// <summary>The stored UTC value as local time.</summary>
+        public static DateTime? ToLocal(DateTime? utc) => utc?.ToLocalTime();
+
+        /// <summary>A value given as local time (Unspecified counts as local) to the UTC value stored.</summary>
+        public static DateTime? FromLocal(DateTime? t)
+        {
+            if (t == null) return null;
+            var v = t.Value;
+            return v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime();
+        }
+
+        /// <summary>A value given as UTC (Unspecified counts as UTC) to the UTC value stored.</summary>
+        public static DateTime? FromUtc(DateTime? t)
+        {
+            if (t == null) return null;
+            var v = t.Value;
+            switch (v.Kind)
+            {
+                case DateTimeKind.Utc: return v;
+                case DateTimeKind.Local: return v.ToUniversalTime();
+                default: return DateTime.SpecifyKind(v, DateTimeKind.Utc);
             }
         }
     }

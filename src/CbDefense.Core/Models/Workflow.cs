@@ -12,7 +12,11 @@ namespace CbDefense
         public string? Remediation { get; set; }
         public string? Comment { get; set; }
         public string? ChangedBy { get; set; }
-        public DateTime? LastUpdateTime { get; set; }
+        private DateTime? _lastUpdateTime;
+        /// <summary>When the workflow last changed, local time.</summary>
+        public DateTime? LastUpdateTime { get => ModelTime.ToLocal(_lastUpdateTime); set => _lastUpdateTime = ModelTime.FromLocal(value); }
+        /// <summary>When the workflow last changed, UTC (the wire value).</summary>
+        public DateTime? LastUpdateTimeUtc { get => _lastUpdateTime; set => _lastUpdateTime = ModelTime.FromUtc(value); }
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => State ?? "";
@@ -22,7 +26,7 @@ namespace CbDefense
             var w = new Workflow
             {
                 State = f.String("state"), Remediation = f.String("remediation"), Comment = f.String("comment"),
-                ChangedBy = f.String("changed_by"), LastUpdateTime = f.Time("last_update_time"),
+                ChangedBy = f.String("changed_by"), LastUpdateTimeUtc = f.Time("last_update_time"),
             };
             f.CopyRestTo(w.AdditionalProperties);
             return w;
