@@ -133,3 +133,49 @@ Describe 'Export-Csv' {
         }
     }
 }
+
+Describe 'ConvertTo-Json' {
+    It 'does not repeat the session in every rule of a policy' {
+        $policies = @(Get-CbPolicy)
+        $json = $policies | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue
+        # At most once per policy (the top-level object's own Session property), never in the rules.
+        ([regex]::Matches($json, '"ApiId"')).Count | Should -BeLessOrEqual $policies.Count
+        $parsed = $json | ConvertFrom-Json
+        foreach ($p in $parsed) {
+            foreach ($r in $p.Rules) { $r.psobject.Properties.Name | Should -Not -Contain 'Session' }
+        }
+        # The rules keep their data.
+        $parsed[0].Rules[0].Action | Should -Be $policies[0].Rules[0].Action
+        $parsed[0].Rules[0].ApplicationValue | Should -Be $policies[0].Rules[0].ApplicationValue
+        ($policies.Rules | Measure-Object).Count | Should -BeGreaterThan $policies.Count -Because 'the rules would have repeated it'
+    }
+
+    It 'leaves the session out of objects nested in a .NET object, and keeps it once at the top' {
+        $rule = (Get-CbPolicy -Name Standard).Rules[0]
+        $json = $rule | ConvertTo-Json -WarningAction SilentlyContinue
+        # A top-level object still lists its own Session property (PowerShell adds the adapted properties back),
+        # as the short, secret-free public data of the session.
+        ([regex]::Matches($json, '"ApiId"')).Count | Should -BeLessOrEqual 1
+        $json | Should -Not -Match ([regex]::Escape(($emu.ApiToken -split '/')[0]))
+        $policyJson = Get-CbPolicy -Name Standard | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue
+        ([regex]::Matches($policyJson, '"ApiId"')).Count | Should -Be 1
+    }
+
+    It 'keeps Session a real, bindable property: a piped object goes back to its own server' {
+        $other = Start-CbEmulator -Devices 5 -Seed 99
+        try {
+            $mine = Get-CbDevice -First 1 -Session $session
+            $otherSession = Connect-TestEmulator -Emulator $other   # now the default session
+            try {
+                $mine.Session | Should -BeOfType ([CbDefense.Session])
+                $mine.Session | Should -Be $session
+                $mine | Set-CbDeviceQuarantine -Enabled $true -Confirm:$false
+                (Get-CbDevice -Id $mine.DeviceId -Session $session).Quarantined | Should -BeTrue
+                (Get-EmulatorRequests -Emulator $other | Where-Object path -like '*device_actions*') | Should -BeNullOrEmpty
+                Set-CbDeviceQuarantine -DeviceId $mine.DeviceId -Enabled $false -Session $session -Confirm:$false
+            }
+            finally { Disconnect-CbDefense -Session $otherSession }
+        }
+        finally { Stop-CbEmulator $other }
+    }
+}

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -125,7 +126,11 @@ namespace CbDefense
 
         internal bool HasAdditionalProperties => _additional != null && _additional.Count > 0;
 
-        /// <summary>The session this device was read through.</summary>
+        /// <summary>
+        /// The session this device was read through: cmdlets bind -Session from it, so a piped device goes back to its
+        /// server; Export-Csv writes its ToString(). ConvertTo-Json leaves it out of nested objects (JsonIgnore).
+        /// </summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         public override string ToString() => Name ?? DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Net;
 using System.Text.RegularExpressions;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -223,7 +224,8 @@ namespace CbDefense
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this event was read through.</summary>
+        /// <summary>The session this event was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>eventTime in epoch milliseconds as the server sent it (for range splitting).</summary>

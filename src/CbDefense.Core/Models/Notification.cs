@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -174,7 +175,11 @@ namespace CbDefense
         /// <summary>Every other field the server sent (e.g. threatHunterInfo), with its original name, as plain .NET values.</summary>
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this notification was read through (null when replayed from a state file without one).</summary>
+        /// <summary>
+        /// The session this notification was read through (null when replayed from a state file without one);
+        /// ConvertTo-Json leaves it out of nested objects.
+        /// </summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>The notification exactly as the server sent it.</summary>

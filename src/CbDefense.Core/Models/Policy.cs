@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -62,7 +63,8 @@ namespace CbDefense
         /// <summary>Every other top-level field the server sent (e.g. orgId), with its original name, as plain values.</summary>
         public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
-        /// <summary>The session this policy was read through.</summary>
+        /// <summary>The session this policy was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         // What was read: the raw policyInfo (key order, raw values) and the plain form of each typed field at read time.
@@ -115,7 +117,11 @@ namespace CbDefense
         /// <summary>Other fields of the rule's application object.</summary>
         internal Dictionary<string, object?>? ApplicationExtra { get; set; }
 
-        /// <summary>The session the rule was read through.</summary>
+        /// <summary>
+        /// The session the rule was read through (-Session binds from it). ConvertTo-Json leaves it out, so a policy's
+        /// rules do not each repeat the session.
+        /// </summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>The rule as the API shapes it: {id?, required, operation, application: {type, value}, action} plus other fields.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -51,7 +52,8 @@ namespace CbDefense
         public Workflow? Workflow { get; set; }
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this status was read through.</summary>
+        /// <summary>The session this status was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         public bool IsFinished => string.Equals(Status, Finished, StringComparison.OrdinalIgnoreCase);
@@ -87,6 +89,8 @@ namespace CbDefense
         /// <summary>One of these SKUs is needed for the term (required_skus_some), as the API gives them.</summary>
         public ValueList<string>? RequiredSkusSome { get; set; }
         public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
+        /// <summary>The session this suggestion was read through (ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         public override string ToString() => Term ?? "";
