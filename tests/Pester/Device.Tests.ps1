@@ -191,9 +191,11 @@ Describe 'The Device object' {
         $d.Session.Id | Should -Be $session.Id
     }
 
-    It 'has a table view with the name first' {
+    It 'has a table view with the id and the name first' {
+        # The first column has a fixed width (DeviceId): a first column without one makes PowerShell size every column
+        # from the data, and a long host name then pushes the other columns off (tests/Pester/Output.Tests.ps1).
         $text = Get-CbDevice -First 3 | Format-Table | Out-String
-        ($text -split "`n" | Where-Object { $_.Trim() })[0] | Should -Match '^\s*Name\s+DeviceId'
+        ($text -split "`n" | Where-Object { $_.Trim() })[0] | Should -Match '^\s*DeviceId\s+Name\s'
     }
 
     It 'works with Where-Object on dates and Export-Csv' {

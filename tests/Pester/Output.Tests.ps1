@@ -55,6 +55,72 @@ AfterAll {
     if ($emu) { Stop-CbEmulator $emu }
 }
 
+Describe 'Table views at 80 and 120 columns' {
+    It 'has a sample of every type with a view' {
+        foreach ($k in $samples.Keys) { $samples[$k].Count | Should -BeGreaterThan 0 -Because "$k objects are needed" }
+        $viewed = (Get-FormatData -TypeName 'CbDefense.*').TypeNames | ForEach-Object { $_ -replace '^CbDefense\.', '' }
+        $viewed | Sort-Object | Should -Be ($samples.Keys | Sort-Object)
+    }
+
+    It 'the <Type> view fits <Width> columns, keeps every column and one-line headers' -ForEach @(
+        foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Notification') {
+            foreach ($w in 80, 120) { @{ Type = $t; Width = $w } }
+        }
+    ) {
+        $text = $samples[$Type] | Out-String -Width $Width
+        Assert-Table -Text $text -Width $Width -Labels (Get-Labels "CbDefense.$Type")
+    }
+
+    It 'the rule view keeps Required, and the event view the whole EventId, at 80 columns' {
+        $rules = $samples.PolicyRule | Out-String -Width 80
+        $rules | Should -Match '\sRequired\s*(\r?\n)'
+        $rules | Should -Match '\sTrue\s*(\r?\n)'
+        $events = $samples.Event | Out-String -Width 80
+        foreach ($e in $samples.Event) { $events | Should -Match ([regex]::Escape($e.EventId)) }
+    }
+
+    It 'the notification view shows a readable summary at 80 columns' {
+        $text = $samples.Notification | Out-String -Width 80
+        $threat = $samples.Notification | Where-Object { $_.ThreatInfo.Summary } | Select-Object -First 1
+        $threat | Should -Not -BeNullOrEmpty
+        # At least the first 25 characters of the threat summary (the column has 30).
+        $text | Should -Match ([regex]::Escape($threat.ThreatInfo.Summary.Substring(0, 25)))
+    }
+
+    It 'gives the key columns the room at 120 columns: <What>' -ForEach @(
+        @{ What = 'rule targets'; Type = 'PolicyRule'; Values = { @($samples.PolicyRule | ForEach-Object { "$($_.ApplicationType): $($_.ApplicationValue)" }) + "NAME_PATH: $longTarget" } }
+        @{ What = 'policy names'; Type = 'Policy'; Values = { @($samples.Policy.Name) + $longPolicyName } }
+        @{ What = 'device and policy names'; Type = 'Device'; Values = { @($samples.Device.Name) + @($samples.Device.PolicyName) } }
+        @{ What = 'server URLs'; Type = 'Session'; Values = { @($samples.Session | ForEach-Object { "$($_.Uri)" }) } }
+        @{ What = 'device names of events'; Type = 'Event'; Values = { @($samples.Event.DeviceDetails.DeviceName) } }
+        @{ What = 'notification summaries'; Type = 'Notification'; Values = { @($samples.Notification.ThreatInfo.Summary | Where-Object { $_ }) } }
+        @{ What = 'suggested terms'; Type = 'AlertSearchSuggestion'; Values = { @($samples.AlertSearchSuggestion.Term) } }
+        @{ What = 'workflow remediation'; Type = 'WorkflowStatus'; Values = { @($samples.WorkflowStatus.RequestId) + 'Reimaged after the incident' } }
+    ) {
+        $objects = if ($Type -eq 'PolicyRule') { @($samples.PolicyRule) + $rule } elseif ($Type -eq 'Policy') { Get-CbPolicy } else { $samples[$Type] }
+        $text = $objects | Out-String -Width 120
+        foreach ($v in (& $Values | Where-Object { $_ } | Sort-Object -Unique)) {
+            $text | Should -Match ([regex]::Escape($v)) -Because "'$v' fits its column at 120 columns"
+        }
+    }
+
+    It 'a long value never pushes other columns off: a <Width>-column device table with a 60-character name' -ForEach @(
+        @{ Width = 80 }, @{ Width = 120 }
+    ) {
+        $d = [CbDefense.Device]@{ DeviceId = 123456789; Name = 'a-very-long-host-name-of-sixty-characters.corp.example.org.x'
+            Status = 'DEREGISTERED'; PolicyName = 'A policy with a rather long and descriptive name'; LastContact = Get-Date }
+        Assert-Table -Text ($d | Out-String -Width $Width) -Width $Width -Labels (Get-Labels CbDefense.Device)
+    }
+
+    It 'says which time zone the tables show' {
+        foreach ($type in 'Device', 'Event', 'Notification') {
+            (Get-Labels "CbDefense.$type") -match '\(local\)$' | Should -Not -BeNullOrEmpty -Because "the $type view shows local times"
+        }
+        $d = $samples.Device | Where-Object LastContact | Select-Object -First 1
+        ($d | Out-String -Width 120) | Should -Match ([regex]::Escape($d.LastContact.ToString('yyyy-MM-dd HH:mm:ss', [cultureinfo]::InvariantCulture)))
+    }
+}
+
 Describe 'Format-List' {
     It 'shows nested policy settings and dictionaries as their values, not .NET type names' {
         $p = Get-CbPolicy -Name Standard

@@ -164,6 +164,11 @@ Describe 'Times in <Zone>' -ForEach @(
         $r.ConnectedAt.UtcOffBy | Should -BeLessThan 120
     }
 
+    It 'tables show local time, and say so' {
+        $r.Table | Should -Match 'LastContact \(local\)'
+        $r.Table | Should -Match ([regex]::Escape($r.LocalText))
+    }
+
     It 'keeps the wire exact and in UTC: Export-CbPolicy and ToPolicyInfo' {
         $rawPolicy = $rawPolicies | Where-Object id -eq $r.PolicyId
         $r.Export.policyInfo.latestRevision | Should -Be $rawPolicy.latestRevision
