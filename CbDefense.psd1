@@ -10,6 +10,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('CbDefense.format.ps1xml')
+    TypesToProcess       = @('CbDefense.types.ps1xml')
     CmdletsToExport      = @(
         'Connect-CbDefense'
         'Disconnect-CbDefense'
@@ -51,7 +52,26 @@
         PSData = @{
             Tags         = @('CarbonBlack', 'CbDefense', 'EndpointStandard', 'Security', 'EDR', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First version: sessions, the HTTP pipeline, Get-CbDevice and Invoke-CbApi, against a local emulator of the CB Defense server.'
+            ReleaseNotes = @'
+0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 29 cmdlets, speaking the legacy API generation (the v3
+integrationServices routes, with the v6 routes that generation uses for device actions, the threat workflow and
+alert search suggestions).
+- Sessions: Connect-CbDefense from cbapi credentials profiles, CBAPI_* environment variables or explicit values;
+  several sessions side by side; output objects carry their session. Get-CbDefenseSession, Disconnect-CbDefense.
+- Devices: Get-CbDevice streams page by page with host, owner, IP and key:value filters, wildcard host names and
+  exact -First/-Skip/-IncludeTotalCount; quarantine, bypass, background scan, policy, sensor update, uninstall and
+  delete in batches of 1,000 ids.
+- Policies: get, create, clone, save, remove, export to and import from JSON files without losing a field; rules
+  added, replaced and removed with server ids.
+- Events (Get-CbEvent, past the API's 10,000 rows per query), threat dismissal and update with -Wait, workflow
+  status, alert search suggestions, SIEM notifications (Get-CbNotification; Watch-CbNotification with a crash-safe
+  -StatePath), and Invoke-CbApi for any other route.
+- A session-wide throttle gate for 429 and retries with backoff; -WhatIf/-Confirm on every change; help with
+  examples for every cmdlet and the about_CbDefense topic.
+- Output: table views that fit 80 columns; times in local time with a *Utc twin (LastContact, LastContactUtc);
+  readable lists and values in Format-List and Export-Csv; the session kept out of nested ConvertTo-Json output.
+- A local emulator of the CB Defense server for trying scripts safely (see the project's README).
+'@
         }
     }
 }

@@ -5,7 +5,7 @@ Builds, tests, demonstrates and benchmarks the CbDefense module.
 
 .DESCRIPTION
 Tasks:
-  Build     Builds the solution and lays out the module in out/CbDefense (psd1, format file, dlls, MAML help).
+  Build     Builds the solution and lays out the module in out/CbDefense (psd1, format and types files, dlls, help).
   Test      Builds, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
   Emulator  Runs the local CB Defense emulator in the foreground; arguments after the task go to the emulator.
   Demo      Starts the emulator, connects with a temporary credentials file, tours the cmdlets, stops everything.
@@ -76,11 +76,13 @@ function Invoke-Build {
     Get-ChildItem $bin -Filter '*.dll' |
         Where-Object Name -NotIn @('System.Management.Automation.dll') |
         Copy-Item -Destination $ModuleOut
-    Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml') -Destination $ModuleOut
+    Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml'), (Join-Path $Root 'CbDefense.types.ps1xml') -Destination $ModuleOut
 
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
     $helpOut = Join-Path $ModuleOut 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut
+    # The conceptual topic (Get-Help about_CbDefense).
+    Copy-Item (Join-Path $Root 'src/CbDefense/Help/about_CbDefense.help.txt') -Destination $helpOut
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Build-Help.ps1'),
         '-ModulePath', $ModuleOut, '-SourcePath', (Join-Path $Root 'src/CbDefense/Help'),
         '-OutputPath', (Join-Path $helpOut 'CbDefense.dll-Help.xml'))

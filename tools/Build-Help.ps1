@@ -3,8 +3,8 @@
 Generates the module's MAML help (CbDefense.dll-Help.xml) from the built cmdlets and the help sources.
 
 .DESCRIPTION
-Syntax, parameter types, positions, pipeline input and output types come from the cmdlets themselves
-(Get-Command on the built module), so they never drift from the code. The words come from one data file per
+Syntax, parameter types, positions, pipeline input, wildcard support ([SupportsWildcards()]) and output types come
+from the cmdlets themselves (Get-Command on the built module), so they never drift from the code. The words come from one data file per
 cmdlet in src/CbDefense/Help/<Cmdlet-Name>.psd1:
 
     @{
@@ -66,7 +66,9 @@ function Write-Parameter($param, $set, [string] $description, [bool] $inSyntax) 
     $w.WriteStartElement('command', 'parameter', $ns.command)
     $w.WriteAttributeString('required', ([string]$attr.IsMandatory).ToLowerInvariant())
     $w.WriteAttributeString('variableLength', ([string]$param.ParameterType.IsArray).ToLowerInvariant())
-    $w.WriteAttributeString('globbing', 'false')
+    # "Accept wildcard characters?" comes from the parameter's [SupportsWildcards()] attribute.
+    $globbing = [bool]($param.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+    $w.WriteAttributeString('globbing', ([string]$globbing).ToLowerInvariant())
     $w.WriteAttributeString('pipelineInput', $pipeText)
     $w.WriteAttributeString('position', $position)
     $w.WriteAttributeString('aliases', $(if ($param.Aliases.Count) { $param.Aliases -join ', ' } else { 'none' }))

@@ -6,10 +6,42 @@ $ProgressPreference = 'SilentlyContinue'
 
 Import-Module (Join-Path $PSScriptRoot 'CbEmulator.psm1') -Force
 
-function Show-Step([string] $Text, [string] $Command) {
+# Output redirected to a file or a pipe (build.ps1 Demo > demo.txt), or NO_COLOR set: plain text, no ANSI escape codes.
+$script:Plain = [Console]::IsOutputRedirected -or [bool]$env:NO_COLOR
+if ($script:Plain -and $PSStyle) { $PSStyle.OutputRendering = 'PlainText' }
+# No line of the tour is wider than this (the tables fit 80 columns by themselves).
+$script:MaxWidth = 120
+
+function Write-Line([string] $Text, [System.ConsoleColor] $Color) {
+    if ($script:Plain -or -not $PSBoundParameters.ContainsKey('Color')) { Write-Host $Text }
+    else { Write-Host $Text -ForegroundColor $Color }
+}
+
+# A step: what it shows, then the commands as typed, one line each. A line that ends with | or a backtick goes on
+# at PowerShell's >> prompt; any other line ends its command, and the next one starts at PS>.
+function Show-Step([string] $Text, [string[]] $Command) {
     Write-Host ''
-    Write-Host "# $Text" -ForegroundColor Cyan
-    Write-Host "PS> $Command" -ForegroundColor Yellow
+    Write-Line "# $Text" Cyan
+    $prompt = 'PS> '
+    foreach ($line in $Command) {
+        Write-Line ($prompt + $line) Yellow
+        $prompt = if ($line -match '(\||`)\s*$') { '>>     ' } else { 'PS> ' }
+    }
+}
+
+# Text that may be long (server messages): wrapped at spaces to the tour's width, the later lines indented.
+function Write-Wrapped([string] $Text, [string] $Indent = '     ') {
+    $lead = [regex]::Match($Text, '^\s*').Value
+    $line = $lead
+    foreach ($word in ($Text.Substring($lead.Length) -split ' ')) {
+        if ($line.Trim() -and ($line.Length + 1 + $word.Length) -gt $script:MaxWidth) {
+            Write-Host $line
+            $line = $Indent + $word
+        }
+        elseif ($line.Trim()) { $line += ' ' + $word }
+        else { $line += $word }
+    }
+    if ($line.Trim()) { Write-Host $line }
 }
 
 $emulator = $null
@@ -38,6 +70,12 @@ try {
     Show-Step 'Count without fetching everything' 'Get-CbDevice -First 1 -IncludeTotalCount'
     Get-CbDevice -First 1 -IncludeTotalCount | Out-Host
 
+    Show-Step 'Times are local, like Get-Date: devices silent for a week (LastContactUtc has the same instant in UTC)' @(
+        'Get-CbDevice | Where-Object LastContact -lt (Get-Date).AddDays(-7) |'
+        'Select-Object -First 3 Name, LastContact, LastContactUtc, AvStatus')
+    Get-CbDevice | Where-Object LastContact -lt (Get-Date).AddDays(-7) |
+        Select-Object -First 3 Name, LastContact, LastContactUtc, AvStatus | Format-Table | Out-Host
+
     $victim = Get-CbDevice -First 1
     $id = $victim.DeviceId
     Show-Step 'A device action: quarantine one device, first with -WhatIf (nothing is sent)' "Get-CbDevice -Id $id | Set-CbDeviceQuarantine -Enabled `$true -WhatIf"
@@ -55,20 +93,33 @@ try {
     Show-Step 'Policies' 'Get-CbPolicy'
     Get-CbPolicy | Out-Host
 
-    Show-Step 'Deny a tool across a policy (with -WhatIf: nothing is sent)' "Get-CbPolicy -Name Standard | Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' -Action DENY -WhatIf"
-    Get-CbPolicy -Name Standard | Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' -Action DENY -WhatIf
+    Show-Step 'Deny a tool across a policy; -PassThru returns the rule with its server id' @(
+        'Get-CbPolicy -Name Standard |'
+        "Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' ``"
+        '-Action DENY -PassThru')
+    Get-CbPolicy -Name Standard |
+        Add-CbPolicyRule -Operation RUN -ApplicationType NAME_PATH -ApplicationValue '**\mimikatz.exe' -Action DENY -PassThru | Out-Host
+
+    Show-Step 'Which DENY rules would go (with -WhatIf: nothing is sent)' 'Get-CbPolicyRule -PolicyId 6525 | Where-Object Action -eq DENY | Remove-CbPolicyRule -WhatIf'
+    Get-CbPolicyRule -PolicyId 6525 | Where-Object Action -eq DENY | Remove-CbPolicyRule -WhatIf
 
     Show-Step 'Events of the last day' 'Get-CbEvent -SearchWindow 1d -First 5'
     Get-CbEvent -SearchWindow 1d -First 5 | Out-Host
 
-    Show-Step 'Raw access to any route: find a threat among the alerts' "(Invoke-CbApi -Method POST -Path /appservices/v6/orgs/$($emulator.OrgKey)/alerts/_search -Body @{ rows = 1 }).results[0].threat_id"
+    Show-Step 'Raw access to any route: find a threat among the alerts' @(
+        "`$alerts = Invoke-CbApi -Method POST -Path /appservices/v6/orgs/$($emulator.OrgKey)/alerts/_search -Body @{ rows = 1 }"
+        '$alerts.results[0].threat_id')
     $threat = (Invoke-CbApi -Method POST -Path "/appservices/v6/orgs/$($emulator.OrgKey)/alerts/_search" -Body @{ rows = 1 }).results[0].threat_id
     Write-Host "  -> $threat"
 
-    Show-Step 'Dismiss that threat''s alerts and wait for the server to apply it' "Invoke-CbThreatDismiss -ThreatId $threat -Remediation 'Reimaged' -Comment 'Demo' -Wait -Confirm:`$false"
+    Show-Step 'Dismiss that threat''s alerts and wait for the server to apply it' @(
+        "Invoke-CbThreatDismiss -ThreatId $threat ``"
+        "-Remediation 'Reimaged' -Comment 'Demo' -Wait -Confirm:`$false")
     Invoke-CbThreatDismiss -ThreatId $threat -Remediation 'Reimaged' -Comment 'Demo' -Wait -Confirm:$false | Out-Host
 
-    Show-Step 'SIEM notifications need a SIEM key: a second session side by side' "`$siem = Connect-CbDefense -Uri ... (SIEM key); Get-CbNotification -Session `$siem | Select-Object -First 4"
+    Show-Step 'SIEM notifications need a SIEM key: a second session side by side' @(
+        '$siem = Connect-CbDefense -Uri ... (SIEM key)'
+        'Get-CbNotification -Session $siem | Select-Object -First 4')
     $siemSecret, $siemId = $emulator.SiemToken -split '/', 2
     $siem = Connect-CbDefense -Uri $emulator.Uri -ApiId $siemId -ApiSecretKey (ConvertTo-SecureString $siemSecret -AsPlainText -Force)
     Get-CbNotification -Session $siem | Select-Object -First 4 | Out-Host
@@ -76,12 +127,12 @@ try {
 
     Show-Step 'Errors carry the server''s message' 'Get-CbDevice -Id 999999999'
     Get-CbDevice -Id 999999999 -ErrorAction SilentlyContinue -ErrorVariable notFound
-    Write-Host ("  -> {0}: {1}" -f $notFound[0].CategoryInfo.Category, $notFound[0].Exception.Message)
+    Write-Wrapped ("  -> {0}: {1}" -f $notFound[0].CategoryInfo.Category, $notFound[0].Exception.Message)
 
     Show-Step 'Disconnect' 'Disconnect-CbDefense'
     Disconnect-CbDefense
     Write-Host ''
-    Write-Host 'Demo finished.' -ForegroundColor Green
+    Write-Line 'Demo finished.' Green
 }
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }

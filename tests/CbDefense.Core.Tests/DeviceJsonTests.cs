@@ -29,9 +29,11 @@ namespace CbDefense.Core.Tests
             Assert.Equal(123, d.OrganizationId);
             Assert.Null(d.AvUpdateServers);
             Assert.False(d.AvMaster);
-            Assert.Equal(Ms(1490128179664), d.LastContact);
-            Assert.Equal(DateTimeKind.Utc, d.LastContact!.Value.Kind);
-            Assert.Equal(Ms(1490119807460), d.LastReportedTime);
+            Assert.Equal(Ms(1490128179664), d.LastContactUtc);
+            Assert.Equal(DateTimeKind.Utc, d.LastContactUtc!.Value.Kind);
+            Assert.Equal(DateTimeKind.Local, d.LastContact!.Value.Kind);      // the same instant as local time
+            Assert.Equal(d.LastContactUtc.Value.ToLocalTime(), d.LastContact);
+            Assert.Equal(Ms(1490119807460), d.LastReportedTimeUtc);
             Assert.Null(d.CreateTime);                 // null stays null
             Assert.Null(d.RootedBySensorTime);
             Assert.Null(d.FirstVirusActivityTime);     // 0 = never: null, not 1970
@@ -44,10 +46,10 @@ namespace CbDefense.Core.Tests
             Assert.Equal(58306, d.DeviceOwnerId);
             Assert.Null(d.DeviceSessionId);
             Assert.Null(d.Messages);
-            Assert.Equal(Ms(1489172152964), d.RegisteredTime);
+            Assert.Equal(Ms(1489172152964), d.RegisteredTimeUtc);
             Assert.Equal("Finance_Workstations", d.PolicyName);
             Assert.Equal(2145, d.PolicyId);
-            Assert.Equal(Ms(1489776952672), d.ActivationCodeExpiryTime);
+            Assert.Equal(Ms(1489776952672), d.ActivationCodeExpiryTimeUtc);
             Assert.Equal(new[] { "ACTIVE" }, d.SensorStates);
             Assert.Null(d.VdiBaseDevice);
             Assert.False(d.PassiveMode);
@@ -115,12 +117,12 @@ namespace CbDefense.Core.Tests
             Assert.Equal(3, d.TestId);
             Assert.Null(d.OrganizationId);
             Assert.Equal("n/a", d.AdditionalProperties["organizationId"]);
-            Assert.Equal(Ms(1598461577831), d.LastContact);
-            Assert.Equal(Ms(1598461577831), d.RegisteredTime);
-            Assert.Equal(new DateTime(2020, 8, 26, 12, 0, 0, DateTimeKind.Utc), d.CreateTime);
-            Assert.Equal(DateTimeKind.Utc, d.CreateTime!.Value.Kind);
+            Assert.Equal(Ms(1598461577831), d.LastContactUtc);
+            Assert.Equal(Ms(1598461577831), d.RegisteredTimeUtc);
+            Assert.Equal(new DateTime(2020, 8, 26, 12, 0, 0, DateTimeKind.Utc), d.CreateTimeUtc);
+            Assert.Equal(DateTimeKind.Utc, d.CreateTimeUtc!.Value.Kind);
             Assert.Null(d.DeregisteredTime);
-            Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["deregisteredTime"]);
+            Assert.IsType<PlainMap>(d.AdditionalProperties["deregisteredTime"]);
             Assert.Equal("12", d.Name);
             Assert.True(d.Quarantined);
             Assert.True(d.PassiveMode);
@@ -128,12 +130,12 @@ namespace CbDefense.Core.Tests
             Assert.Equal("maybe", d.AdditionalProperties["avMaster"]);
             Assert.Equal(new[] { "AV_ACTIVE" }, d.AvStatus);
             Assert.Null(d.SensorStates);
-            Assert.IsType<List<object?>>(d.AdditionalProperties["sensorStates"]);
+            Assert.IsType<PlainList>(d.AdditionalProperties["sensorStates"]);
             var m = Assert.Single(d.Messages!);
             Assert.Equal("hi", m.Message);
-            Assert.Equal(Ms(1598461577831), m.Time);
+            Assert.Equal(Ms(1598461577831), m.TimeUtc);
             Assert.Null(d.UninstalledTime);
-            var nf = Assert.IsType<Dictionary<string, object?>>(d.AdditionalProperties["newField"]);
+            var nf = Assert.IsType<PlainMap>(d.AdditionalProperties["newField"]);
             Assert.Equal(new List<object?> { 1L, 2L }, nf["nested"]);
         }
 

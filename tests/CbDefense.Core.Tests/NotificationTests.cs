@@ -34,7 +34,7 @@ namespace CbDefense.Core.Tests
             Assert.Equal(2, list.Count);
             var t = list[0];
             Assert.Equal("THREAT", t.Type);
-            Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 123, DateTimeKind.Utc), t.EventTime);
+            Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 123, DateTimeKind.Utc), t.EventTimeUtc);
             Assert.Equal(9, t.ThreatInfo!.Score);
             Assert.Equal("READ_SECURITY_DATA", t.ThreatInfo.Indicators!.Single().IndicatorName);
             Assert.Equal("mimi.exe", t.ThreatInfo.ThreatCause!.ActorName);
@@ -64,7 +64,7 @@ namespace CbDefense.Core.Tests
  ""netFlow"":{""sourcePort"":443,""destAddress"":""198.51.100.1"",""peerLocation"":null}}";
             var e = Event.Read((Dictionary<string, object?>)PlainJson.Parse(json)!, null);
             Assert.Equal("e1", e.EventId);
-            Assert.Equal(new DateTime(2020, 9, 13, 12, 26, 40, DateTimeKind.Utc), e.EventTime);
+            Assert.Equal(new DateTime(2020, 9, 13, 12, 26, 40, DateTimeKind.Utc), e.EventTimeUtc);
             Assert.Null(e.CreateTime);
             Assert.Equal(4, e.AlertScore);
             Assert.Equal(new[] { "POLICY_DENY" }, e.ThreatIndicators);
@@ -99,7 +99,7 @@ namespace CbDefense.Core.Tests
             Assert.Equal(4L, s.NumHits);
             Assert.Equal(new[] { "t9" }, s.FailedIds);
             Assert.Equal("bob", s.Workflow!.ChangedBy);
-            Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc), s.Workflow.LastUpdateTime);
+            Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc), s.Workflow.LastUpdateTimeUtc);
             Assert.Equal("/appservices/v6/orgs/ORG1/workflow/status/REQ42", handler.List[1].Uri.AbsolutePath);
         }
 

@@ -121,10 +121,12 @@ namespace CbDefense.Core.Tests
             var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"b\":1,\"a\":[1.5,\"x\",true,null,{\"n\":9999999999}]}"));
             using var s = Fake.Session(h);
             var o = await s.GetClient().GetObjectAsync("/x", null, null);
-            var d = Assert.IsType<Dictionary<string, object?>>(o);
+            var d = Assert.IsType<PlainMap>(o);                    // a Dictionary<string, object?> that prints as JSON
+            Assert.IsAssignableFrom<Dictionary<string, object?>>(o);
             Assert.Equal(new[] { "b", "a" }, d.Keys.ToArray());
             Assert.Equal(1L, d["b"]);
-            var l = Assert.IsType<List<object?>>(d["a"]);
+            var l = Assert.IsType<PlainList>(d["a"]);              // a List<object?> that prints as JSON
+            Assert.IsAssignableFrom<List<object?>>(d["a"]);
             Assert.Equal(1.5, l[0]);
             Assert.Equal("x", l[1]);
             Assert.Equal(true, l[2]);

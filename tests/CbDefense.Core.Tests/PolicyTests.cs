@@ -32,8 +32,9 @@ namespace CbDefense.Core.Tests
             Assert.Equal("MEDIUM", p.PriorityLevel);
             Assert.False(p.SystemPolicy);
             Assert.Equal(2, p.Version);
-            Assert.Equal(new DateTime(2020, 9, 27, 19, 22, 47, 890, DateTimeKind.Utc), p.LatestRevision);
-            Assert.Equal(DateTimeKind.Utc, p.LatestRevision!.Value.Kind);
+            Assert.Equal(new DateTime(2020, 9, 27, 19, 22, 47, 890, DateTimeKind.Utc), p.LatestRevisionUtc);
+            Assert.Equal(DateTimeKind.Utc, p.LatestRevisionUtc!.Value.Kind);
+            Assert.Equal(DateTimeKind.Local, p.LatestRevision!.Value.Kind);
             Assert.Equal(3600000, p.KnownBadHashAutoDeleteDelayMs);
 
             Assert.Equal(new long?[] { 1, 2, 7 }, p.Rules.Select(r => r.Id));

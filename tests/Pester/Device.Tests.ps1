@@ -241,10 +241,12 @@ Describe 'The Device object' {
         @($d.SensorStates) | Should -Be @($r.sensorStates)
     }
 
-    It 'turns epoch milliseconds into UTC date-times and keeps null as null' {
-        $d.LastContact | Should -BeOfType ([datetime])
-        $d.LastContact.Kind | Should -Be 'Utc'
-        $d.LastContact | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).UtcDateTime)
+    It 'turns epoch milliseconds into date-times (local, and UTC in the Utc twin) and keeps null as null' {
+        $d.LastContactUtc | Should -BeOfType ([datetime])
+        $d.LastContactUtc.Kind | Should -Be 'Utc'
+        $d.LastContactUtc | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).UtcDateTime)
+        $d.LastContact.Kind | Should -Be 'Local'
+        $d.LastContact | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($r.lastContact).LocalDateTime)
         $nullField = $r.psobject.Properties | Where-Object { $_.Name -eq 'deregisteredTime' -and $null -eq $_.Value }
         if ($nullField) { $d.DeregisteredTime | Should -BeNullOrEmpty }
     }
@@ -262,9 +264,11 @@ Describe 'The Device object' {
         $d.Session.Id | Should -Be $session.Id
     }
 
-    It 'has a table view with the name first' {
+    It 'has a table view with the id and the name first' {
+        # The first column has a fixed width (DeviceId): a first column without one makes PowerShell size every column
+        # from the data, and a long host name then pushes the other columns off (tests/Pester/Output.Tests.ps1).
         $text = Get-CbDevice -First 3 | Format-Table | Out-String
-        ($text -split "`n" | Where-Object { $_.Trim() })[0] | Should -Match '^\s*Name\s+DeviceId'
+        ($text -split "`n" | Where-Object { $_.Trim() })[0] | Should -Match '^\s*DeviceId\s+Name\s'
     }
 
     It 'works with Where-Object on dates and Export-Csv' {

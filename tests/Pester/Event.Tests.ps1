@@ -24,7 +24,9 @@ Describe 'Get-CbEvent' {
         $e = $all[0]
         $e | Should -BeOfType ([CbDefense.Event])
         $e.EventTime | Should -BeOfType ([datetime])
-        $e.EventTime.Kind | Should -Be 'Utc'
+        $e.EventTime.Kind | Should -Be 'Local'
+        $e.EventTimeUtc.Kind | Should -Be 'Utc'
+        $e.EventTimeUtc | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds($raw[0].eventTime).UtcDateTime)
         $e.DeviceDetails | Should -BeOfType ([CbDefense.EventDeviceDetails])
         $e.DeviceDetails.DeviceName | Should -Be $raw[0].deviceDetails.deviceName
         $e.ProcessDetails | Should -BeOfType ([CbDefense.EventProcessDetails])
@@ -68,7 +70,7 @@ Describe 'Get-CbEvent' {
         $t = [DateTimeOffset]::FromUnixTimeMilliseconds($raw[10].eventTime).UtcDateTime
         $got = @(Get-CbEvent -StartTime $t -EndTime $t)
         $got.EventId | Should -Contain $raw[10].eventId
-        $got | ForEach-Object { $_.EventTime | Should -Be $t }
+        $got | ForEach-Object { $_.EventTimeUtc | Should -Be $t }
     }
 
     It 'an end before the start is a parameter error and sends nothing' {

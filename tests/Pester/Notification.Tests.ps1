@@ -42,7 +42,8 @@ Describe 'Get-CbNotification' {
         $got.Count | Should -Be 2
         $t = $got | Where-Object Type -eq 'THREAT'
         $t | Should -BeOfType ([CbDefense.Notification])
-        $t.EventTime | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds(1717000000123).UtcDateTime)
+        $t.EventTimeUtc | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds(1717000000123).UtcDateTime)
+        $t.EventTime | Should -Be ([DateTimeOffset]::FromUnixTimeMilliseconds(1717000000123).LocalDateTime)
         $t.ThreatInfo | Should -BeOfType ([CbDefense.ThreatInfo])
         $t.ThreatInfo.Score | Should -Be 8
         $t.ThreatInfo.Indicators[0].IndicatorName | Should -Be 'RANSOM'

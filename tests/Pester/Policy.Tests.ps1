@@ -40,7 +40,8 @@ Describe 'Get-CbPolicy' {
         $ww.Rules.Count | Should -Be @($rw.policy.rules).Count
         $ww.Rules[0] | Should -BeOfType ([CbDefense.PolicyRule])
         $ww.LatestRevision | Should -BeOfType ([datetime])
-        $ww.LatestRevision.Kind | Should -Be 'Utc'
+        $ww.LatestRevision.Kind | Should -Be 'Local'
+        $ww.LatestRevisionUtc.Kind | Should -Be 'Utc'
         $ww.SensorSettings.Name | Should -Be @($rw.policy.sensorSettings.name)
     }
 

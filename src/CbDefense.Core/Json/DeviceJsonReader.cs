@@ -239,22 +239,22 @@ namespace CbDefense.Json
                     case "avUpdateServers": { var v = ReadStringArray(r, out var ok); if (ok) d.AvUpdateServers = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
                     case "messages": { var v = ReadMessages(r, out var ok); if (ok) d.Messages = (DeviceMessage[]?)v; else d.AdditionalProperties[name] = v; break; }
 
-                    case "createTime": if (TryEpoch(r, out var t)) d.CreateTime = t; else Extra(d, name, r); break;
-                    case "registeredTime": if (TryEpoch(r, out t)) d.RegisteredTime = t; else Extra(d, name, r); break;
-                    case "lastContact": if (TryEpoch(r, out t)) d.LastContact = t; else Extra(d, name, r); break;
-                    case "lastReportedTime": if (TryEpoch(r, out t)) d.LastReportedTime = t; else Extra(d, name, r); break;
-                    case "deregisteredTime": if (TryEpoch(r, out t)) d.DeregisteredTime = t; else Extra(d, name, r); break;
-                    case "uninstalledTime": if (TryEpoch(r, out t)) d.UninstalledTime = t; else Extra(d, name, r); break;
-                    case "activationCodeExpiryTime": if (TryEpoch(r, out t)) d.ActivationCodeExpiryTime = t; else Extra(d, name, r); break;
-                    case "firstVirusActivityTime": if (TryEpoch(r, out t)) d.FirstVirusActivityTime = t; else Extra(d, name, r); break;
-                    case "lastVirusActivityTime": if (TryEpoch(r, out t)) d.LastVirusActivityTime = t; else Extra(d, name, r); break;
-                    case "rootedBySensorTime": if (TryEpoch(r, out t)) d.RootedBySensorTime = t; else Extra(d, name, r); break;
-                    case "rootedByAnalyticsTime": if (TryEpoch(r, out t)) d.RootedByAnalyticsTime = t; else Extra(d, name, r); break;
-                    case "lastResetTime": if (TryEpoch(r, out t)) d.LastResetTime = t; else Extra(d, name, r); break;
-                    case "lastShutdownTime": if (TryEpoch(r, out t)) d.LastShutdownTime = t; else Extra(d, name, r); break;
-                    case "scanLastActionTime": if (TryEpoch(r, out t)) d.ScanLastActionTime = t; else Extra(d, name, r); break;
-                    case "scanLastCompleteTime": if (TryEpoch(r, out t)) d.ScanLastCompleteTime = t; else Extra(d, name, r); break;
-                    case "avLastScanTime": if (TryEpoch(r, out t)) d.AvLastScanTime = t; else Extra(d, name, r); break;
+                    case "createTime": if (TryEpoch(r, out var t)) d.CreateTimeUtc = t; else Extra(d, name, r); break;
+                    case "registeredTime": if (TryEpoch(r, out t)) d.RegisteredTimeUtc = t; else Extra(d, name, r); break;
+                    case "lastContact": if (TryEpoch(r, out t)) d.LastContactUtc = t; else Extra(d, name, r); break;
+                    case "lastReportedTime": if (TryEpoch(r, out t)) d.LastReportedTimeUtc = t; else Extra(d, name, r); break;
+                    case "deregisteredTime": if (TryEpoch(r, out t)) d.DeregisteredTimeUtc = t; else Extra(d, name, r); break;
+                    case "uninstalledTime": if (TryEpoch(r, out t)) d.UninstalledTimeUtc = t; else Extra(d, name, r); break;
+                    case "activationCodeExpiryTime": if (TryEpoch(r, out t)) d.ActivationCodeExpiryTimeUtc = t; else Extra(d, name, r); break;
+                    case "firstVirusActivityTime": if (TryEpoch(r, out t)) d.FirstVirusActivityTimeUtc = t; else Extra(d, name, r); break;
+                    case "lastVirusActivityTime": if (TryEpoch(r, out t)) d.LastVirusActivityTimeUtc = t; else Extra(d, name, r); break;
+                    case "rootedBySensorTime": if (TryEpoch(r, out t)) d.RootedBySensorTimeUtc = t; else Extra(d, name, r); break;
+                    case "rootedByAnalyticsTime": if (TryEpoch(r, out t)) d.RootedByAnalyticsTimeUtc = t; else Extra(d, name, r); break;
+                    case "lastResetTime": if (TryEpoch(r, out t)) d.LastResetTimeUtc = t; else Extra(d, name, r); break;
+                    case "lastShutdownTime": if (TryEpoch(r, out t)) d.LastShutdownTimeUtc = t; else Extra(d, name, r); break;
+                    case "scanLastActionTime": if (TryEpoch(r, out t)) d.ScanLastActionTimeUtc = t; else Extra(d, name, r); break;
+                    case "scanLastCompleteTime": if (TryEpoch(r, out t)) d.ScanLastCompleteTimeUtc = t; else Extra(d, name, r); break;
+                    case "avLastScanTime": if (TryEpoch(r, out t)) d.AvLastScanTimeUtc = t; else Extra(d, name, r); break;
 
                     default: Extra(d, name, r); break;
                 }
@@ -411,7 +411,7 @@ namespace CbDefense.Json
                         else if (tv is string ts && double.TryParse(ts, NumberStyles.Float, CultureInfo.InvariantCulture, out var tp)) ms = tp;
                         else { ok = false; return plain; }
                         if (!FromMs(ms, out var t)) { ok = false; return plain; }
-                        dm.Time = t;
+                        dm.TimeUtc = t;
                     }
                     a[i] = dm;
                 }

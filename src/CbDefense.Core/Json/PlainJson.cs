@@ -7,7 +7,11 @@ using Newtonsoft.Json;
 
 namespace CbDefense.Json
 {
-    /// <summary>JSON to plain .NET values: Dictionary&lt;string, object?&gt; (ordinal, source order), List&lt;object?&gt;, string, long, double, bool, null.</summary>
+    /// <summary>
+    /// JSON to plain .NET values: objects as <see cref="PlainMap"/> (a Dictionary&lt;string, object?&gt;, ordinal, source
+    /// order), arrays as <see cref="PlainList"/> (a List&lt;object?&gt;), string, long, double, bool, null. The two
+    /// containers print as JSON, so values the models keep untyped read well in lists, tables and CSV files.
+    /// </summary>
     internal static class PlainJson
     {
         internal static readonly JsonSerializerSettings SerializerSettings = new JsonSerializerSettings
@@ -60,7 +64,7 @@ namespace CbDefense.Json
             {
                 case JsonToken.StartObject:
                 {
-                    var d = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    var d = new PlainMap();
                     while (true)
                     {
                         if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON inside an object.");
@@ -74,7 +78,7 @@ namespace CbDefense.Json
                 }
                 case JsonToken.StartArray:
                 {
-                    var l = new List<object?>();
+                    var l = new PlainList();
                     while (true)
                     {
                         if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON inside an array.");

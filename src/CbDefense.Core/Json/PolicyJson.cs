@@ -33,7 +33,7 @@ namespace CbDefense.Json
                     case "description": if (TryString(v, out s)) p.Description = s; break;
                     case "priorityLevel": if (TryString(v, out s)) p.PriorityLevel = s; break;
                     case "systemPolicy": if (TryBool(v, out var b)) p.SystemPolicy = b; break;
-                    case "latestRevision": if (TryEpoch(v, out var t)) p.LatestRevision = t; break;
+                    case "latestRevision": if (TryEpoch(v, out var t)) p.LatestRevisionUtc = t; break;
                     case "version": if (TryLong(v, out l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) p.Version = (int?)l; break;
                     case "policy":
                         if (v is Dictionary<string, object?> settings) ReadSettings(p, settings);
@@ -92,7 +92,7 @@ namespace CbDefense.Json
                 case "description": return p.Description;
                 case "priorityLevel": return p.PriorityLevel;
                 case "systemPolicy": return p.SystemPolicy;
-                case "latestRevision": return p.LatestRevision.HasValue ? (object)ToMs(p.LatestRevision.Value) : null;
+                case "latestRevision": return p.LatestRevisionUtc.HasValue ? (object)ToMs(p.LatestRevisionUtc.Value) : null;
                 case "version": return p.Version.HasValue ? (object)(long)p.Version.Value : null;
                 default: throw new ArgumentOutOfRangeException(nameof(field));
             }
@@ -288,21 +288,23 @@ namespace CbDefense.Json
 
         // ------------------------------------------------------------------ plain value helpers
 
-        /// <summary>A deep copy of plain values (dictionaries and lists copied, scalars shared).</summary>
+        /// <summary>A deep copy of plain values (dictionaries and lists copied as PlainMap/PlainList, scalars shared).</summary>
         public static object? Clone(object? v)
         {
             switch (v)
             {
                 case IDictionary<string, object?> d:
-                    var nd = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    var nd = new PlainMap(d.Count);
                     foreach (var kv in d) nd[kv.Key] = Clone(kv.Value);
                     return nd;
                 case List<object?> l:
-                    var nl = new List<object?>(l.Count);
+                    var nl = new PlainList(l.Count);
                     foreach (var x in l) nl.Add(Clone(x));
                     return nl;
                 case object?[] arr:
-                    return arr.Select(Clone).ToList();
+                    var na = new PlainList(arr.Length);
+                    foreach (var x in arr) na.Add(Clone(x));
+                    return na;
                 default:
                     return v;
             }

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
+using System.Text.RegularExpressions;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -13,7 +16,7 @@ namespace CbDefense
         public string? CountryCode { get; set; }
         public double? Latitude { get; set; }
         public double? Longitude { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => string.Join(", ", new[] { City, Region, CountryName ?? CountryCode }.Where0());
 
@@ -50,7 +53,7 @@ namespace CbDefense
         public string? MsmGroupId { get; set; }
         public string? MsmGroupName { get; set; }
         public EventLocation? DeviceLocation { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => DeviceName ?? DeviceHostName ?? (DeviceId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
@@ -91,7 +94,7 @@ namespace CbDefense
         public string? TargetCommandLine { get; set; }
         public string? InterpreterName { get; set; }
         public string? InterpreterHash { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => Name ?? "";
 
@@ -125,7 +128,7 @@ namespace CbDefense
         public string? VirusName { get; set; }
         public string? VirusCategory { get; set; }
         public string? VirusSubCategory { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => ApplicationName ?? ApplicationPath ?? Sha256Hash ?? "";
 
@@ -156,7 +159,7 @@ namespace CbDefense
         public EventLocation? PeerLocation { get; set; }
         public string? PeerSiteReputation { get; set; }
         public string? Service { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() =>
             SourceAddress == null && DestAddress == null ? "" : (SourceAddress + ":" + SourcePort + " -> " + (PeerFqdn ?? DestAddress) + ":" + DestPort);
@@ -175,16 +178,36 @@ namespace CbDefense
         }
     }
 
-    /// <summary>A CB Defense event (v3 event schema). Times are UTC; null (or 0) epoch values stay null.</summary>
+    /// <summary>
+    /// A CB Defense event (v3 event schema). <c>EventTime</c> and <c>CreateTime</c> are local time (compare them with
+    /// Get-Date), <c>EventTimeUtc</c> and <c>CreateTimeUtc</c> the same instants in UTC (the wire values); null (or 0)
+    /// epoch values stay null. The descriptions come as the server sends them, with its markup; the *Text
+    /// properties give them as plain text.
+    /// </summary>
     public sealed class Event
     {
+        private DateTime? _eventTime;
+        private DateTime? _createTime;
+
         public string? EventId { get; set; }
-        public DateTime? EventTime { get; set; }
-        public DateTime? CreateTime { get; set; }
+        /// <summary>When the event happened, local time.</summary>
+        public DateTime? EventTime { get => ModelTime.ToLocal(_eventTime); set => _eventTime = ModelTime.FromLocal(value); }
+        /// <summary>When the event happened, UTC (the wire value).</summary>
+        public DateTime? EventTimeUtc { get => _eventTime; set => _eventTime = ModelTime.FromUtc(value); }
+        /// <summary>When the server recorded the event, local time.</summary>
+        public DateTime? CreateTime { get => ModelTime.ToLocal(_createTime); set => _createTime = ModelTime.FromLocal(value); }
+        /// <summary>When the server recorded the event, UTC (the wire value).</summary>
+        public DateTime? CreateTimeUtc { get => _createTime; set => _createTime = ModelTime.FromUtc(value); }
         public string? EventType { get; set; }
+        /// <summary>The short description as the server sends it, with its markup (&lt;share&gt;&lt;link hash="..."&gt;...).</summary>
         public string? ShortDescription { get; set; }
+        /// <summary>The short description as plain text: the markup removed, entities decoded.</summary>
+        public string? ShortDescriptionText => DescriptionText.ToPlainText(ShortDescription);
+        /// <summary>The long description as the server sends it, with its markup.</summary>
         public string? LongDescription { get; set; }
-        public string[]? ThreatIndicators { get; set; }
+        /// <summary>The long description as plain text: the markup removed, entities decoded.</summary>
+        public string? LongDescriptionText => DescriptionText.ToPlainText(LongDescription);
+        public ValueList<string>? ThreatIndicators { get; set; }
         public string? AttackStage { get; set; }
         public int? AlertScore { get; set; }
         public string? AlertCategory { get; set; }
@@ -199,9 +222,10 @@ namespace CbDefense
         public EventNetFlow? NetFlow { get; set; }
 
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this event was read through.</summary>
+        /// <summary>The session this event was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>eventTime in epoch milliseconds as the server sent it (for range splitting).</summary>
@@ -214,9 +238,9 @@ namespace CbDefense
             var f = new FieldReader(json);
             var e = new Event { Session = session };
             e.EventId = f.String("eventId");
-            e.EventTime = f.TimeAndMs("eventTime", out var ms);
+            e.EventTimeUtc = f.TimeAndMs("eventTime", out var ms);
             e.EventTimeMs = ms;
-            e.CreateTime = f.Time("createTime");
+            e.CreateTimeUtc = f.Time("createTime");
             e.EventType = f.String("eventType");
             e.ShortDescription = f.String("shortDescription");
             e.LongDescription = f.String("longDescription");
@@ -235,6 +259,21 @@ namespace CbDefense
             e.NetFlow = f.Object("netFlow", EventNetFlow.Read);
             f.CopyRestTo(e.AdditionalProperties);
             return e;
+        }
+    }
+
+    /// <summary>Event descriptions without the console's markup.</summary>
+    internal static class DescriptionText
+    {
+        // The console's markup in v3 descriptions: <share><link hash="...">text</link></share>, <accent>text</accent>,
+        // and a few formatting tags. Only these are removed, so text such as "<unknown>" stays.
+        private static readonly Regex Markup = new Regex(
+            @"</?(?:share|link|accent|b|i|em|strong|span|br)\b[^<>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        public static string? ToPlainText(string? text)
+        {
+            if (text == null || (text.IndexOf('<') < 0 && text.IndexOf('&') < 0)) return text;
+            return WebUtility.HtmlDecode(Markup.Replace(text, ""));
         }
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -20,7 +21,7 @@ namespace CbDefense
         public string? TargetPriorityType { get; set; }
         public int? TargetPriorityCode { get; set; }
         public string? UemId { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => DeviceName ?? DeviceHostName ?? (DeviceId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
@@ -45,7 +46,7 @@ namespace CbDefense
         public string? IndicatorName { get; set; }
         public string? ApplicationName { get; set; }
         public string? Sha256Hash { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => IndicatorName ?? "";
 
@@ -70,7 +71,7 @@ namespace CbDefense
         public string? ActorProcessPPid { get; set; }
         public string? CauseEventId { get; set; }
         public string? OriginSourceType { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => ActorName ?? Reason ?? "";
 
@@ -95,10 +96,14 @@ namespace CbDefense
         /// <summary>0 to 10.</summary>
         public int? Score { get; set; }
         public string? Summary { get; set; }
-        public DateTime? Time { get; set; }
-        public ThreatIndicator[]? Indicators { get; set; }
+        /// <summary>When the threat was seen, local time.</summary>
+        public DateTime? Time { get => ModelTime.ToLocal(_time); set => _time = ModelTime.FromLocal(value); }
+        /// <summary>When the threat was seen, UTC (the wire value).</summary>
+        public DateTime? TimeUtc { get => _time; set => _time = ModelTime.FromUtc(value); }
+        private DateTime? _time;
+        public ValueList<ThreatIndicator>? Indicators { get; set; }
         public ThreatCause? ThreatCause { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => Summary ?? IncidentId ?? "";
 
@@ -106,7 +111,7 @@ namespace CbDefense
         {
             var t = new ThreatInfo
             {
-                IncidentId = f.String("incidentId"), Score = f.Int("score"), Summary = f.String("summary"), Time = f.Time("time"),
+                IncidentId = f.String("incidentId"), Score = f.Int("score"), Summary = f.String("summary"), TimeUtc = f.Time("time"),
                 Indicators = f.ObjectArray("indicators", ThreatIndicator.Read), ThreatCause = f.Object("threatCause", ThreatCause.Read),
             };
             f.CopyRestTo(t.AdditionalProperties);
@@ -121,7 +126,7 @@ namespace CbDefense
         public string? ApplicationName { get; set; }
         public string? Sha256Hash { get; set; }
         public string? Reputation { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => (Action ?? "") + " " + (ApplicationName ?? "");
 
@@ -137,17 +142,30 @@ namespace CbDefense
         }
     }
 
-    /// <summary>A notification from the SIEM queue (v3 notification): type THREAT, POLICY_ACTION or another the server sends.</summary>
+    /// <summary>
+    /// A notification from the SIEM queue (v3 notification): type THREAT, POLICY_ACTION or another the server sends.
+    /// <c>EventTime</c> and <c>LastUpdatedTime</c> are local time, <c>EventTimeUtc</c> and <c>LastUpdatedTimeUtc</c> UTC
+    /// (the wire values); <see cref="ToJson"/> gives the notification exactly as it came.
+    /// </summary>
     public sealed class Notification
     {
+        private DateTime? _eventTime;
+        private DateTime? _lastUpdatedTime;
+
         public string? Type { get; set; }
         public string? EventId { get; set; }
-        public DateTime? EventTime { get; set; }
+        /// <summary>When the event happened, local time.</summary>
+        public DateTime? EventTime { get => ModelTime.ToLocal(_eventTime); set => _eventTime = ModelTime.FromLocal(value); }
+        /// <summary>When the event happened, UTC (the wire value).</summary>
+        public DateTime? EventTimeUtc { get => _eventTime; set => _eventTime = ModelTime.FromUtc(value); }
         public string? EventDescription { get; set; }
         public string? RuleName { get; set; }
         /// <summary>The console deep link.</summary>
         public string? Url { get; set; }
-        public DateTime? LastUpdatedTime { get; set; }
+        /// <summary>When the notification last changed, local time.</summary>
+        public DateTime? LastUpdatedTime { get => ModelTime.ToLocal(_lastUpdatedTime); set => _lastUpdatedTime = ModelTime.FromLocal(value); }
+        /// <summary>When the notification last changed, UTC (the wire value).</summary>
+        public DateTime? LastUpdatedTimeUtc { get => _lastUpdatedTime; set => _lastUpdatedTime = ModelTime.FromUtc(value); }
         public NotificationDeviceInfo? DeviceInfo { get; set; }
         /// <summary>Set for THREAT notifications.</summary>
         public ThreatInfo? ThreatInfo { get; set; }
@@ -155,9 +173,13 @@ namespace CbDefense
         public PolicyAction? PolicyAction { get; set; }
 
         /// <summary>Every other field the server sent (e.g. threatHunterInfo), with its original name, as plain .NET values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this notification was read through (null when replayed from a state file without one).</summary>
+        /// <summary>
+        /// The session this notification was read through (null when replayed from a state file without one);
+        /// ConvertTo-Json leaves it out of nested objects.
+        /// </summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>The notification exactly as the server sent it.</summary>
@@ -174,9 +196,9 @@ namespace CbDefense
             var n = new Notification
             {
                 Raw = json, Session = session,
-                Type = f.String("type"), EventId = f.String("eventId"), EventTime = f.Time("eventTime"),
+                Type = f.String("type"), EventId = f.String("eventId"), EventTimeUtc = f.Time("eventTime"),
                 EventDescription = f.String("eventDescription"), RuleName = f.String("ruleName"), Url = f.String("url"),
-                LastUpdatedTime = f.Time("lastUpdatedTime"),
+                LastUpdatedTimeUtc = f.Time("lastUpdatedTime"),
                 DeviceInfo = f.Object("deviceInfo", NotificationDeviceInfo.Read),
                 ThreatInfo = f.Object("threatInfo", ThreatInfo.Read),
                 PolicyAction = f.Object("policyAction", PolicyAction.Read),

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -21,37 +22,49 @@ namespace CbDefense
         /// <summary>LOW, MEDIUM, HIGH or MISSION_CRITICAL.</summary>
         public string? PriorityLevel { get; set; }
         public bool? SystemPolicy { get; set; }
-        /// <summary>When the policy last changed (UTC).</summary>
-        public DateTime? LatestRevision { get; set; }
+        private DateTime? _latestRevision;
+        /// <summary>When the policy last changed, local time.</summary>
+        public DateTime? LatestRevision { get => ModelTime.ToLocal(_latestRevision); set => _latestRevision = ModelTime.FromLocal(value); }
+        /// <summary>When the policy last changed, UTC (the wire value, written back by ToPolicyInfo and Export-CbPolicy).</summary>
+        public DateTime? LatestRevisionUtc { get => _latestRevision; set => _latestRevision = ModelTime.FromUtc(value); }
         /// <summary>Policy schema version (2 for the v3 API).</summary>
         public int? Version { get; set; }
 
         // ------------------------------------------------------------ the "policy" settings object
         /// <summary>policy.rules.</summary>
-        public PolicyRule[] Rules { get; set; } = Array.Empty<PolicyRule>();
+        public ValueList<PolicyRule> Rules { get; set; } = new ValueList<PolicyRule>();
         /// <summary>policy.sensorSettings (name/value pairs, e.g. SHOW_UI = True).</summary>
-        public PolicySensorSetting[] SensorSettings { get; set; } = Array.Empty<PolicySensorSetting>();
-        /// <summary>policy.avSettings (features, updateServers, apc, onAccessScan, onDemandScan, signatureUpdate), as plain values.</summary>
-        public IDictionary<string, object?>? AvSettings { get; set; }
+        public ValueList<PolicySensorSetting> SensorSettings { get; set; } = new ValueList<PolicySensorSetting>();
+        /// <summary>
+        /// policy.avSettings (features, updateServers, apc, onAccessScan, onDemandScan, signatureUpdate), as plain values
+        /// (a <see cref="PlainMap"/>: a value set here is copied into one).
+        /// </summary>
+        public IDictionary<string, object?>? AvSettings
+        {
+            get => _avSettings;
+            set => _avSettings = PlainValue.WrapMap(value);
+        }
         /// <summary>policy.directoryActionRules.</summary>
-        public PolicyDirectoryActionRule[] DirectoryActionRules { get; set; } = Array.Empty<PolicyDirectoryActionRule>();
+        public ValueList<PolicyDirectoryActionRule> DirectoryActionRules { get; set; } = new ValueList<PolicyDirectoryActionRule>();
         /// <summary>policy.knownBadHashAutoDeleteDelayMs.</summary>
         public long? KnownBadHashAutoDeleteDelayMs { get; set; }
 
-        private Dictionary<string, object?>? _settings;
-        private Dictionary<string, object?>? _additional;
+        private PlainMap? _avSettings;
+        private PlainMap? _settings;
+        private PlainMap? _additional;
 
         /// <summary>The whole <c>policy</c> settings object as the server sent it (plain values), including fields not typed above.</summary>
         public IDictionary<string, object?> Settings
         {
-            get => _settings ??= new Dictionary<string, object?>(StringComparer.Ordinal);
-            set => _settings = value == null ? null : new Dictionary<string, object?>(value, StringComparer.Ordinal);
+            get => _settings ??= new PlainMap();
+            set => _settings = value == null ? null : new PlainMap(value);
         }
 
         /// <summary>Every other top-level field the server sent (e.g. orgId), with its original name, as plain values.</summary>
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
-        /// <summary>The session this policy was read through.</summary>
+        /// <summary>The session this policy was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         // What was read: the raw policyInfo (key order, raw values) and the plain form of each typed field at read time.
@@ -96,15 +109,19 @@ namespace CbDefense
         /// <summary>IGNORE, ALLOW, DENY, TERMINATE_PROCESS, TERMINATE_THREAD or TERMINATE.</summary>
         public string? Action { get; set; }
 
-        private Dictionary<string, object?>? _additional;
+        private PlainMap? _additional;
 
         /// <summary>Every other field of the rule, with its original name, as plain values.</summary>
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         /// <summary>Other fields of the rule's application object.</summary>
         internal Dictionary<string, object?>? ApplicationExtra { get; set; }
 
-        /// <summary>The session the rule was read through.</summary>
+        /// <summary>
+        /// The session the rule was read through (-Session binds from it). ConvertTo-Json leaves it out, so a policy's
+        /// rules do not each repeat the session.
+        /// </summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         /// <summary>The rule as the API shapes it: {id?, required, operation, application: {type, value}, action} plus other fields.</summary>
@@ -135,8 +152,8 @@ namespace CbDefense
         public string? Name { get; set; }
         public string? Value { get; set; }
 
-        private Dictionary<string, object?>? _additional;
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        private PlainMap? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         public override string ToString() => Name + "=" + Value;
     }
@@ -150,8 +167,8 @@ namespace CbDefense
         /// <summary>actions.PROTECTION.</summary>
         public bool? Protection { get; set; }
 
-        private Dictionary<string, object?>? _additional;
-        public IDictionary<string, object?> AdditionalProperties => _additional ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        private PlainMap? _additional;
+        public IDictionary<string, object?> AdditionalProperties => _additional ??= new PlainMap();
 
         internal Dictionary<string, object?>? ActionsExtra { get; set; }
         internal bool HadActions { get; set; }

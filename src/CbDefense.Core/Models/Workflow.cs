@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CbDefense.Json;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
@@ -12,8 +13,12 @@ namespace CbDefense
         public string? Remediation { get; set; }
         public string? Comment { get; set; }
         public string? ChangedBy { get; set; }
-        public DateTime? LastUpdateTime { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        private DateTime? _lastUpdateTime;
+        /// <summary>When the workflow last changed, local time.</summary>
+        public DateTime? LastUpdateTime { get => ModelTime.ToLocal(_lastUpdateTime); set => _lastUpdateTime = ModelTime.FromLocal(value); }
+        /// <summary>When the workflow last changed, UTC (the wire value).</summary>
+        public DateTime? LastUpdateTimeUtc { get => _lastUpdateTime; set => _lastUpdateTime = ModelTime.FromUtc(value); }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
         public override string ToString() => State ?? "";
 
@@ -22,7 +27,7 @@ namespace CbDefense
             var w = new Workflow
             {
                 State = f.String("state"), Remediation = f.String("remediation"), Comment = f.String("comment"),
-                ChangedBy = f.String("changed_by"), LastUpdateTime = f.Time("last_update_time"),
+                ChangedBy = f.String("changed_by"), LastUpdateTimeUtc = f.Time("last_update_time"),
             };
             f.CopyRestTo(w.AdditionalProperties);
             return w;
@@ -41,13 +46,14 @@ namespace CbDefense
         public string? Status { get; set; }
         public long? NumHits { get; set; }
         public long? NumSuccess { get; set; }
-        public string[]? FailedIds { get; set; }
+        public ValueList<string>? FailedIds { get; set; }
         /// <summary>The errors as the server gives them (strings or objects as plain values).</summary>
-        public object?[]? Errors { get; set; }
+        public PlainList? Errors { get; set; }
         public Workflow? Workflow { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
 
-        /// <summary>The session this status was read through.</summary>
+        /// <summary>The session this status was read through (-Session binds from it; ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         public bool IsFinished => string.Equals(Status, Finished, StringComparison.OrdinalIgnoreCase);
@@ -65,7 +71,7 @@ namespace CbDefense
                 NumHits = f.Long("num_hits"),
                 NumSuccess = f.Long("num_success"),
                 FailedIds = f.StringArray("failed_ids"),
-                Errors = f.PlainArray("errors"),
+                Errors = f.PlainArray("errors") is object?[] errors ? new PlainList(errors) : null,
                 Workflow = f.Object("workflow", Workflow.Read),
             };
             f.CopyRestTo(s.AdditionalProperties);
@@ -79,10 +85,12 @@ namespace CbDefense
         public string? Term { get; set; }
         public long? Weight { get; set; }
         /// <summary>Every one of these SKUs is needed for the term (required_skus_all), as the API gives them.</summary>
-        public string[]? RequiredSkusAll { get; set; }
+        public ValueList<string>? RequiredSkusAll { get; set; }
         /// <summary>One of these SKUs is needed for the term (required_skus_some), as the API gives them.</summary>
-        public string[]? RequiredSkusSome { get; set; }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        public ValueList<string>? RequiredSkusSome { get; set; }
+        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
+        /// <summary>The session this suggestion was read through (ConvertTo-Json leaves it out of nested objects).</summary>
+        [JsonIgnore]
         public Session? Session { get; internal set; }
 
         public override string ToString() => Term ?? "";

@@ -24,8 +24,10 @@ and -Sort need the current API's device search and are refused on a Legacy sessi
 reproduced). With -Id, each device is fetched by id; an unknown id writes a not-found error and the others are
 still written.
 
-Each device is a CbDefense.Device with typed properties (ids as Int64, times as UTC DateTime, null kept null);
-every other field the server sends is kept in AdditionalProperties. Each device carries the session it came from,
+Each device is a CbDefense.Device with typed properties (ids as Int64, null kept null); each time is two
+properties, like a file's LastWriteTime and LastWriteTimeUtc: LastContact (local time, so it compares right with
+Get-Date in any time zone) and LastContactUtc (the same instant in UTC). Lists such as AvStatus read as their
+values in tables and CSV files. Every other field the server sends is kept in AdditionalProperties. Each device carries the session it came from,
 so piping it to another cmdlet reaches the same server.
 
 Requests that hit a rate limit (429) or a transient failure are retried by the session's pipeline; the waits

@@ -22,7 +22,9 @@ weeks). Only more than 10,000 events within a single millisecond cannot be split
 -SearchWindow takes the documented values 1h, 3h, 1d, 1w and 2w (the span before now). -StartTime and -EndTime take
 any date-time (local times are converted to UTC). -First, -Skip and -IncludeTotalCount page exactly.
 
-Each event is a CbDefense.Event with typed properties: EventTime and CreateTime as UTC DateTime; DeviceDetails,
+Each event is a CbDefense.Event with typed properties: EventTime and CreateTime in local time (EventTimeUtc and
+CreateTimeUtc in UTC); ShortDescription and LongDescription as sent, with the console's markup, and
+ShortDescriptionText and LongDescriptionText as plain text; DeviceDetails,
 ProcessDetails, SelectedApp, ParentApp, TargetApp and NetFlow as typed objects; every other field in
 AdditionalProperties (on the event and on each nested object). Each event carries the session it came from.
 '@

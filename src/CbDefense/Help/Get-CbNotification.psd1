@@ -6,7 +6,8 @@ was queued since the previous read. The queue is read-once: the server removes w
 notifications are gone from the server as soon as this command has read them. To forward notifications reliably,
 use Watch-CbNotification -StatePath, which keeps what it read in a file until it has been passed on.
 
-Each notification is a CbDefense.Notification: Type (THREAT or POLICY_ACTION), EventId, EventTime (UTC),
+Each notification is a CbDefense.Notification: Type (THREAT or POLICY_ACTION), EventId, EventTime (local time;
+EventTimeUtc in UTC),
 EventDescription, RuleName, Url, DeviceInfo, and ThreatInfo (THREAT, with indicators and threat cause) or
 PolicyAction (POLICY_ACTION); other fields (such as threatHunterInfo) are kept in AdditionalProperties. ToJson()
 gives the notification exactly as the server sent it.

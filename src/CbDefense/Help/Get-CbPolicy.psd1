@@ -8,8 +8,8 @@ cached for a minute). -Id reads each policy by id; an unknown id writes a not-fo
 still written. Device objects bind their PolicyId to -Id, so "Get-CbDevice -Id 5 | Get-CbPolicy" gives a
 device's policy.
 
-A policy has typed properties (Id, Name, Description, PriorityLevel, SystemPolicy, LatestRevision as a UTC
-DateTime, Version) and its settings: Rules (CbDefense.PolicyRule objects), SensorSettings, AvSettings,
+A policy has typed properties (Id, Name, Description, PriorityLevel, SystemPolicy, LatestRevision in local time
+and LatestRevisionUtc in UTC, Version) and its settings: Rules (CbDefense.PolicyRule objects), SensorSettings, AvSettings,
 DirectoryActionRules and KnownBadHashAutoDeleteDelayMs. Nothing the server sends is lost: Settings holds the
 whole policy settings object and AdditionalProperties any other field, so Set-CbPolicy and Export-CbPolicy send
 back exactly what was read, plus your edits. Each policy carries its session and exposes PolicyId (the same as
