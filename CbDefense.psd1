@@ -10,7 +10,6 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('CbDefense.format.ps1xml')
-    TypesToProcess       = @('CbDefense.types.ps1xml')
     CmdletsToExport      = @(
         'Connect-CbDefense'
         'Disconnect-CbDefense'

@@ -76,7 +76,7 @@ function Invoke-Build {
     Get-ChildItem $bin -Filter '*.dll' |
         Where-Object Name -NotIn @('System.Management.Automation.dll') |
         Copy-Item -Destination $ModuleOut
-    Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml'), (Join-Path $Root 'CbDefense.types.ps1xml') -Destination $ModuleOut
+    Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml') -Destination $ModuleOut
 
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
     $helpOut = Join-Path $ModuleOut 'en-US'

@@ -7,12 +7,14 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using CbDefense.Http;
+using Newtonsoft.Json;
 
 namespace CbDefense
 {
     /// <summary>
     /// A connection to one CB Defense server with one API key. Thread-safe; holds one transport (one HttpClient and
-    /// its connection pool). Never exposes the secret.
+    /// its connection pool). Never exposes the secret. Serialized inside another object (a device's Session), it is a
+    /// short reference: Id, Uri, ApiId and OrgKey.
     /// </summary>
     public sealed class Session : IDisposable
     {
@@ -23,7 +25,7 @@ namespace CbDefense
         private Session(SessionOptions options, ApiToken token, Uri uri, string baseUrl)
         {
             Id = Interlocked.Increment(ref s_lastId);
-            ConnectedAt = DateTime.UtcNow;
+            ConnectedAtUtc = DateTime.UtcNow;
             Uri = new SessionUri(baseUrl);
             BaseUrl = baseUrl;
             OrgKey = string.IsNullOrEmpty(options.OrgKey) ? null : options.OrgKey;
@@ -93,22 +95,33 @@ namespace CbDefense
         public Uri Uri { get; }
         public string? OrgKey { get; }
         public string ApiId { get; }
+        [JsonIgnore]
         public string? ProfileName { get; }
+        [JsonIgnore]
         public int TimeoutSec { get; }
+        [JsonIgnore]
         public int MaximumRetryCount { get; }
+        [JsonIgnore]
         public bool SkipCertificateCheck { get; }
+        [JsonIgnore]
         public Uri? Proxy { get; }
         /// <summary>
         /// True when this is the default session of the caller (for the PowerShell module: the calling runspace's default,
         /// the one commands use without -Session).
         /// </summary>
+        [JsonIgnore]
         public bool IsDefault => DefaultResolver?.Invoke(this) ?? false;
 
         /// <summary>Tells whether a session is the caller's default (set by the host of the library, e.g. the PowerShell module).</summary>
         internal static Func<Session, bool>? DefaultResolver { get; set; }
 
-        /// <summary>UTC time the session was opened.</summary>
-        public DateTime ConnectedAt { get; }
+        /// <summary>When the session was opened, in local time (compare it with Get-Date).</summary>
+        [JsonIgnore]
+        public DateTime ConnectedAt => ConnectedAtUtc.ToLocalTime();
+        /// <summary>When the session was opened, in UTC.</summary>
+        [JsonIgnore]
+        public DateTime ConnectedAtUtc { get; }
+        [JsonIgnore]
         public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
         internal string BaseUrl { get; }

@@ -36,7 +36,8 @@ namespace CbDefense.Core.Tests
             Assert.Equal("https://cb.example.com (API ID APIID42, org ORG1)", s.ToString());
             Assert.Equal("ORG1", s.OrgKey);
             Assert.Equal("prod", s.ProfileName);
-            Assert.Equal(DateTimeKind.Utc, s.ConnectedAt.Kind);
+            Assert.Equal(DateTimeKind.Utc, s.ConnectedAtUtc.Kind);
+            Assert.Equal(DateTimeKind.Local, s.ConnectedAt.Kind);
             foreach (var p in typeof(Session).GetProperties())
             {
                 var v = p.GetValue(s);

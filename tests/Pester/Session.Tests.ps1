@@ -168,6 +168,10 @@ Describe 'Sessions' {
         $list = Get-CbDefenseSession
         ($list | Where-Object IsDefault).Id | Should -Be $b.Id
         ($list | Where-Object { -not $_.IsDefault }).Id | Should -Be $a.Id
+        $table = @($list | Format-Table | Out-String -Stream | Where-Object { $_ -match '^\s*\*?\s+\d+ ' })
+        $table.Count | Should -Be 2
+        @($table | Where-Object { $_ -match '^\s*\*\s+' + $b.Id + ' ' }).Count | Should -Be 1
+        @($table | Where-Object { $_ -match '^\s*\*' }).Count | Should -Be 1
     }
 
     It 'lists sessions, finds one by id, and reports an unknown id' {

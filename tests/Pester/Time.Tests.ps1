@@ -182,7 +182,7 @@ Describe 'Times in <Zone>' -ForEach @(
 Describe 'The time rule of the model types' {
     It 'every public DateTime property Xxx of a CbDefense type is local time with an XxxUtc twin in UTC' {
         # The objects the cmdlets write. Query types (DeviceQuery, EventQuery) are inputs, not output: they take a time
-        # of any kind. The session's ConnectedAt pair comes from CbDefense.types.ps1xml (checked in the zones above).
+        # of any kind. The session (no public constructor) has its ConnectedAt pair checked in the zones above.
         $types = @([CbDefense.Device].Assembly.GetExportedTypes() |
             Where-Object { $_.Namespace -eq 'CbDefense' -and $_ -ne [CbDefense.Session] -and -not $_.IsAbstract -and $_.Name -notmatch 'Query$' })
         $checked = 0

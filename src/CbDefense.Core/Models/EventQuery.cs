@@ -25,7 +25,7 @@ namespace CbDefense
         public string? EventType { get; set; }
         /// <summary>1h, 3h, 1d, 1w or 2w: events of that span before now.</summary>
         public string? SearchWindow { get; set; }
-        /// <summary>Events at or after this time (inclusive; sent as ISO-8601 UTC with ms).</summary>
+        /// <summary>Events at or after this time (inclusive; sent as ISO-8601 UTC with ms). A time without a zone is local, as in Get-Date.</summary>
         public DateTime? StartTime { get; set; }
         /// <summary>Events at or before this time (inclusive).</summary>
         public DateTime? EndTime { get; set; }
@@ -42,8 +42,8 @@ namespace CbDefense
                 throw new ArgumentException("The time range is inverted: -StartTime (" + ToUtc(StartTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
                                             ") is later than -EndTime (" + ToUtc(EndTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
                                             "). Swap them.", nameof(StartTime));
-            startMs = StartTime.HasValue ? CeilMs(StartTime.Value) : (long?)null;
-            endMs = EndTime.HasValue ? FieldReader.ToEpochMs(EndTime.Value) : (long?)null;
+            startMs = StartTime.HasValue ? CeilMs(ToUtc(StartTime.Value)) : (long?)null;
+            endMs = EndTime.HasValue ? FieldReader.ToEpochMs(ToUtc(EndTime.Value)) : (long?)null;
             foreach (var clause in Filters)
             {
                 var (k, v) = DeviceQuery.ParseFilter(clause);
@@ -59,7 +59,8 @@ namespace CbDefense
                                             FieldReader.IsoMs(endMs.Value) + "). Check -StartTime, -EndTime and the startTime/endTime filters.", nameof(StartTime));
         }
 
-        private static DateTime ToUtc(DateTime t) => t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
+        // A time whose Kind is Unspecified (typed as text: -StartTime '2024-05-01') is local time, as PowerShell and the models read it.
+        private static DateTime ToUtc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : t.ToUniversalTime();
 
         private static long CeilMs(DateTime t)
         {
