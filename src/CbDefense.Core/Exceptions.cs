@@ -20,6 +20,8 @@ namespace CbDefense
         public string? ResponseSnippet { get; internal set; }
         /// <summary>The server's error_code (v6 bodies) or reason, if any.</summary>
         public string? ErrorCode { get; internal set; }
+        /// <summary>True when the error reply's body was JSON.</summary>
+        internal bool BodyWasJson { get; set; }
     }
 
     /// <summary>HTTP status 500 or more, or a 2xx reply that says it failed (success:false, errorMessage).</summary>
@@ -55,6 +57,16 @@ namespace CbDefense
     {
         public CbClientException(string message) : base(message) { }
         public CbClientException(string message, Exception? inner) : base(message, inner) { }
+    }
+
+    /// <summary>
+    /// The server no longer offers the route (HTTP 410 Gone, or 404 with a JSON body on a legacy collection route): Carbon
+    /// Black switched the legacy v3 API off in 2024-2025. The message says what to use instead.
+    /// </summary>
+    public class CbRetiredApiException : CbClientException
+    {
+        public CbRetiredApiException(string message) : base(message) { }
+        public CbRetiredApiException(string message, Exception? inner) : base(message, inner) { }
     }
 
     /// <summary>A request attempt took longer than the session's TimeoutSec.</summary>

@@ -6,6 +6,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
+using System.Threading.Tasks;
 using CbDefense.Http;
 using Newtonsoft.Json;
 
@@ -36,6 +37,7 @@ namespace CbDefense
             SkipCertificateCheck = options.SkipCertificateCheck;
             Proxy = options.NoProxy ? null : options.Proxy;
             Redactor = new Redactor(token.Secret);
+            RequestedApiGeneration = options.ApiGeneration;
             Fingerprint = ComputeFingerprint(options, token, baseUrl);
 
             X509Certificate2Collection? roots = null;
@@ -59,6 +61,9 @@ namespace CbDefense
             if (options.ApiToken == null) throw new ArgumentException("An API token (API secret key and API ID) is required.", nameof(options));
             if (options.TimeoutSec < 0) throw new ArgumentOutOfRangeException(nameof(options), "TimeoutSec must be 0 (no timeout) or more.");
             if (options.MaximumRetryCount < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaximumRetryCount must be 0 or more.");
+            if (options.ApiGeneration == ApiGeneration.Current && string.IsNullOrWhiteSpace(options.OrgKey))
+                throw new ArgumentException("The current API (devices v6, policy service, alerts v7, ...) puts the org key in every route, and none was given: " +
+                                            "connect with -OrgKey (org_key in a credentials profile). The org key is on the console's Settings > General page.", nameof(options));
             string baseUrl = ValidateUri(options.Uri, options.AllowUnencryptedAuthentication);
             return new Session(options, options.ApiToken, options.Uri, baseUrl);
         }
@@ -140,7 +145,7 @@ namespace CbDefense
             string text = string.Join("\n", baseUrl, token.ApiId, token.Secret, o.OrgKey, o.SkipCertificateCheck, o.VerifyHostname, o.CertificateFile,
                                       o.ForceTls12, o.Proxy, o.ProxyCredential?.UserName, o.ProxyCredential?.Password, o.NoProxy, o.IgnoreSystemProxy,
                                       o.TimeoutSec, o.MaximumRetryCount, o.AllowUnencryptedAuthentication, o.IntegrationName, o.ProfileName,
-                                      o.PrimaryHandlerFactory != null);
+                                      o.PrimaryHandlerFactory != null, o.ApiGeneration);
             using (var sha = System.Security.Cryptography.SHA256.Create())
                 return Convert.ToBase64String(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(text)));
         }
@@ -149,15 +154,41 @@ namespace CbDefense
         internal Transport Transport { get; }
         internal CbClient Client { get; }
 
-        private Services.ApiServices? _services;
+        private volatile Services.ApiServices? _services;
+        private readonly System.Threading.SemaphoreSlim _probeGate = new System.Threading.SemaphoreSlim(1, 1);
 
-        /// <summary>The per-area services of the session's API generation.</summary>
-        internal Services.ApiServices Services
+        /// <summary>The generation the session was asked to speak (Auto, Legacy or Current).</summary>
+        [JsonIgnore]
+        public ApiGeneration RequestedApiGeneration { get; }
+
+        /// <summary>
+        /// The generation the session speaks: Legacy or Current once known; Auto until an Auto session has made its first
+        /// call (which finds out, with one probe).
+        /// </summary>
+        public ApiGeneration ApiGeneration => _services?.Generation ?? RequestedApiGeneration;
+
+        /// <summary>
+        /// The per-area services of the session's API generation. For an Auto session the first call finds the generation
+        /// out with one probe (<see cref="CbDefense.Services.GenerationProbe"/>) and keeps the answer for the session.
+        /// </summary>
+        internal async Task<Services.ApiServices> GetServicesAsync(CallContext? ctx)
         {
-            get
+            ThrowIfDisposed();
+            var known = _services;
+            if (known != null) return known;
+            if (RequestedApiGeneration != ApiGeneration.Auto)
+                return _services = CbDefense.Services.ApiServices.For(RequestedApiGeneration, Client);
+            var c = ctx ?? CallContext.None;
+            await _probeGate.WaitAsync(c.CancellationToken).ConfigureAwait(false);
+            try
             {
-                ThrowIfDisposed();
-                return _services ??= CbDefense.Services.ApiServices.For(ApiGeneration.Legacy, Client);
+                if (_services != null) return _services;
+                var generation = await CbDefense.Services.GenerationProbe.FindAsync(Client, c).ConfigureAwait(false);
+                return _services = CbDefense.Services.ApiServices.For(generation, Client);
+            }
+            finally
+            {
+                _probeGate.Release();
             }
         }
 

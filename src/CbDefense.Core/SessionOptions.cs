@@ -14,6 +14,8 @@ namespace CbDefense
         public Uri? Uri { get; set; }
         public ApiToken? ApiToken { get; set; }
         public string? OrgKey { get; set; }
+        /// <summary>Which API generation the session speaks; Auto (the default) finds out on first use with one probe.</summary>
+        public ApiGeneration ApiGeneration { get; set; } = ApiGeneration.Auto;
         public string? ProfileName { get; set; }
         public bool SkipCertificateCheck { get; set; }
         /// <summary>When false, the certificate chain is still checked but not the host name (ssl_verify_hostname).</summary>
@@ -62,6 +64,7 @@ namespace CbDefense
                 ForceTls12 = profile.SslForceTls12,
                 IgnoreSystemProxy = profile.IgnoreSystemProxy,
                 IntegrationName = profile.IntegrationName,
+                ApiGeneration = profile.ApiGeneration ?? ApiGeneration.Auto,
             };
             if (!string.IsNullOrEmpty(profile.Url))
             {

@@ -261,6 +261,23 @@ namespace CbDefense.Commands
         [SessionTransformation]
         public Session? Session { get; set; }
 
+        /// <summary>
+        /// The session's services of its API generation. An Auto session finds its generation on the first call (one
+        /// probe, said on the verbose stream); a failure of that probe is a terminating error.
+        /// </summary>
+        internal Services.ApiServices Services(Session session)
+        {
+            try
+            {
+                return Run(ctx => session.GetServicesAsync(ctx));
+            }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                ThrowCbError(ex, "ApiGenerationUnknown", session);
+                throw;
+            }
+        }
+
         protected Session GetSession()
         {
             var session = Session != null ? SessionRegistry.Successor(Session) : SessionRegistry.Default;

@@ -14,6 +14,7 @@ namespace CbDefense.Commands
                 case CbUnauthorizedException _: return ErrorCategory.PermissionDenied;
                 case CbObjectNotFoundException _: return ErrorCategory.ObjectNotFound;
                 case CbQuerySyntaxException _: return ErrorCategory.SyntaxError;
+                case CbRetiredApiException _: return ErrorCategory.ResourceUnavailable;
                 case CbTimeoutException _: return ErrorCategory.OperationTimeout;
                 case CbConnectionException _: return ErrorCategory.ConnectionError;
                 case CbInvalidResponseException _: return ErrorCategory.InvalidResult;
@@ -60,6 +61,8 @@ namespace CbDefense.Commands
                     return "Check the API ID and secret key, and that the key's access level (API, SIEM, LIVE_RESPONSE) allows this route.";
                 case CbClientException c when c.StatusCode == 429:
                     return "The server is rate limiting this key. Wait and run the command again, or raise -MaximumRetryCount on Connect-CbDefense.";
+                case CbRetiredApiException _:
+                    return "Connect with -ApiGeneration Current, -OrgKey and an API key of access level Custom (Connect-CbDefense -ApiGeneration Current ...).";
                 case CbTimeoutException _:
                     return "Raise -TimeoutSec on Connect-CbDefense, or check the network path to the server.";
                 case CbInvalidResponseException _:

@@ -159,7 +159,7 @@ namespace CbDefense.Core.Tests
             q.Filters.Add("status:REGISTERED");
             q.Filters.Add("ownerName:bob");
             q.Filters.Add("status:BYPASS");
-            var search = s.Services.Devices.Search(q, 0, null, 1000);
+            var search = s.DeviceService().Search(q, 0, null, 1000);
             var all = await search.ReadAllAsync();
             var query = h.List[0].Uri.Query;
             Assert.Equal("?hostNameExact=web01&ipAddress=10.0.0.1&ownerName=bob&ownerNameExact=b%40x&rows=100&start=1", query);
@@ -169,12 +169,12 @@ namespace CbDefense.Core.Tests
 
             var bad = new DeviceQuery();
             bad.Filters.Add("stauts:REGISTERED");
-            var ex = Assert.Throws<ArgumentException>(() => s.Services.Devices.Search(bad, 0, null, 1000));
+            var ex = Assert.Throws<ArgumentException>(() => s.DeviceService().Search(bad, 0, null, 1000));
             Assert.Contains("stauts", ex.Message);
             Assert.Contains("hostNameExact", ex.Message);
             bad.Filters.Clear();
             bad.Filters.Add("nocolon");
-            ex = Assert.Throws<ArgumentException>(() => s.Services.Devices.Search(bad, 0, null, 1000));
+            ex = Assert.Throws<ArgumentException>(() => s.DeviceService().Search(bad, 0, null, 1000));
             Assert.Contains("nocolon", ex.Message);
             Assert.Contains("key:value", ex.Message);
             Assert.Equal(1, h.Count);
@@ -190,7 +190,7 @@ namespace CbDefense.Core.Tests
             var h = new FakeHandler(_ => FakeHandler.Json(200,
                 "{\"success\":true,\"totalResults\":3,\"results\":[{\"deviceId\":1,\"name\":\"SRV-SQL-01\"},{\"deviceId\":2,\"name\":\"SRV-SQL-012\"},{\"deviceId\":3,\"name\":\"WEB-01\"}]}"));
             using var s = Fake.Session(h);
-            var all = await s.Services.Devices.Search(new DeviceQuery { HostName = pattern }, 0, null, 1000).ReadAllAsync();
+            var all = await s.DeviceService().Search(new DeviceQuery { HostName = pattern }, 0, null, 1000).ReadAllAsync();
             Assert.Equal(expected, all.Select(d => d.DeviceId));
             string prefix = pattern.TrimStart('*').Split('*', '?')[0];
             if (!pattern.StartsWith("*")) Assert.Contains("hostName=" + prefix + "&", h.List[0].Uri.Query);
@@ -210,7 +210,7 @@ namespace CbDefense.Core.Tests
                 return FakeHandler.Json(200, Fake.Page(total, ids));
             });
             using var s = Fake.Session(h);
-            var search = s.Services.Devices.Search(new DeviceQuery { HostNameExact = "h" }, skip: 5, first: null, pageSize: 100);
+            var search = s.DeviceService().Search(new DeviceQuery { HostNameExact = "h" }, skip: 5, first: null, pageSize: 100);
             var seen = (await search.ReadAllAsync()).Select(d => d.DeviceId).ToList();
             Assert.Equal(Enumerable.Range(6, 245).Select(i => (long)i), seen);
             Assert.Equal(total, search.ServerTotal);
@@ -219,7 +219,7 @@ namespace CbDefense.Core.Tests
 
             h = new FakeHandler(_ => FakeHandler.Json(200, Fake.Page(total, new long[] { 1 })));
             using var s2 = Fake.Session(h);
-            var one = s2.Services.Devices.Search(new DeviceQuery(), 0, 1, 1000);
+            var one = s2.DeviceService().Search(new DeviceQuery(), 0, 1, 1000);
             var got = new List<Device>();
             Assert.True(await one.NextPageAsync(got.Add, CallContext.None));
             Assert.Single(got);

@@ -144,7 +144,7 @@ namespace CbDefense.Core.Tests
 
         private async Task<(List<long> Ids, long? Total, int Requests)> EnumerateAll(Session s, ListLog? log = null, int pageSize = 200)
         {
-            var search = s.Services.Devices.Search(new DeviceQuery(), 0, null, pageSize);
+            var search = s.DeviceService().Search(new DeviceQuery(), 0, null, pageSize);
             var ctx = new CallContext(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token, log);
             var ids = (await search.ReadAllAsync(ctx)).Select(d => d.DeviceId).ToList();
             return (ids, search.ServerTotal, search.RequestCount);

@@ -121,10 +121,14 @@ namespace CbDefense.Core.Tests
 
     internal static class SearchTestExtensions
     {
+        /// <summary>The session's device service (an Auto session probes first).</summary>
+        public static CbDefense.Services.IDeviceService DeviceService(this Session s) =>
+            s.GetServicesAsync(CallContext.None).GetAwaiter().GetResult().Devices;
+
         /// <summary>The first page of a device search of <paramref name="rows"/> rows (start=1).</summary>
         public static async Task<TestPage> DevicePageAsync(this Session s, DeviceQuery? q, int rows, CallContext? ctx = null)
         {
-            var search = s.Services.Devices.Search(q ?? new DeviceQuery(), 0, rows, Math.Min(rows, 5000));
+            var search = s.DeviceService().Search(q ?? new DeviceQuery(), 0, rows, Math.Min(rows, 5000));
             var page = new TestPage();
             await search.NextPageAsync(page.Devices.Add, ctx ?? CallContext.None);
             page.TotalResults = search.ServerTotal ?? 0;
@@ -139,8 +143,8 @@ namespace CbDefense.Core.Tests
             return all;
         }
 
-        public static Task<Device> GetDeviceAsync(this Session s, long id) => s.Services.Devices.GetAsync(id, CallContext.None);
+        public static Task<Device> GetDeviceAsync(this Session s, long id) => s.DeviceService().GetAsync(id, CallContext.None);
 
-        public static Task<DeviceActionResult> ActAsync(this Session s, DeviceActionRequest r) => s.Services.Devices.ActAsync(r, CallContext.None);
+        public static Task<DeviceActionResult> ActAsync(this Session s, DeviceActionRequest r) => s.DeviceService().ActAsync(r, CallContext.None);
     }
 }

@@ -20,6 +20,8 @@ namespace CbDefense
         public string? Proxy { get; internal set; }
         public bool IgnoreSystemProxy { get; internal set; }
         public string? IntegrationName { get; internal set; }
+        /// <summary>The api_generation key (Auto, Legacy or Current); null when the profile does not say. cbapi ignores it.</summary>
+        public ApiGeneration? ApiGeneration { get; internal set; }
 
         /// <summary>True when the profile came from the CBAPI_* environment variables.</summary>
         public bool FromEnvironment { get; internal set; }

@@ -21,7 +21,7 @@ namespace CbDefense
         private static readonly HashSet<string> KnownKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "url", "token", "org_key", "ssl_verify", "ssl_verify_hostname", "ssl_cert_file", "ssl_force_tls_1_2",
-            "proxy", "ignore_system_proxy", "integration_name",
+            "proxy", "ignore_system_proxy", "integration_name", "api_generation",
         };
 
         public CredentialStore()
@@ -208,6 +208,12 @@ namespace CbDefense
                 case "proxy": p.Proxy = Empty(value); break;
                 case "ignore_system_proxy": p.IgnoreSystemProxy = Bool(key, v); break;
                 case "integration_name": p.IntegrationName = Empty(value); break;
+                case "api_generation":
+                    if (value.Length == 0) { p.ApiGeneration = null; break; }
+                    if (!Enum.TryParse<ApiGeneration>(value, true, out var g) || !Enum.IsDefined(typeof(ApiGeneration), g) || int.TryParse(value, out _))
+                        throw new CbCredentialException(v.Where + ": api_generation must be Auto, Legacy or Current, not '" + value + "'.");
+                    p.ApiGeneration = g;
+                    break;
                 default: break; // rabbitmq_* and other keys are ignored, as in cbapi
             }
         }

@@ -59,6 +59,8 @@ namespace CbDefense.Http
             CbApiException ex;
             if (status >= 500)
                 ex = new CbServerException("Received error code " + st + " from API: " + detail + where);
+            else if (status == 410)
+                ex = new CbRetiredApiException(RetiredMessage(path, st, detail) + where);
             else if (status == 404)
                 ex = new CbObjectNotFoundException("Object not found (HTTP 404): " + detail + where);
             else if (status == 401)
@@ -77,7 +79,33 @@ namespace CbDefense.Http
             ex.ServerMessage = server;
             ex.ErrorCode = code;
             ex.ResponseSnippet = snippet;
+            ex.BodyWasJson = isJson;
             return ex;
+        }
+
+        /// <summary>What to say about a route the server has switched off.</summary>
+        internal static string RetiredMessage(string path, string status, string detail)
+        {
+            bool legacy = path.StartsWith("/integrationServices/", StringComparison.OrdinalIgnoreCase);
+            return "The server has retired this route (HTTP " + status + "): " + detail + ". " +
+                   (legacy
+                       ? "Carbon Black switched the legacy v3 API off in 2024-2025. Connect with -ApiGeneration Current, the org key (-OrgKey) " +
+                         "and an API key of access level Custom (API, SIEM and LIVE_RESPONSE keys were retired too)."
+                       : "Check the module's release notes for the route that replaces it.");
+        }
+
+        /// <summary>
+        /// A legacy collection route answered 404 with a JSON body: the route itself is gone (a v3 list route is never
+        /// "not found" otherwise). Returns the retired-route error, or the original when the 404 is something else.
+        /// </summary>
+        internal static CbApiException RetiredIfGone(CbApiException ex)
+        {
+            if (ex is CbRetiredApiException || ex.StatusCode != 404 || !ex.BodyWasJson) return ex;
+            return new CbRetiredApiException(RetiredMessage(ex.RequestUri ?? "/integrationServices/", "404", ex.ServerMessage ?? "not found") +
+                                             " [" + ex.Method + " " + ex.RequestUri + "]", ex)
+            {
+                StatusCode = ex.StatusCode, Method = ex.Method, RequestUri = ex.RequestUri, ServerMessage = ex.ServerMessage, ErrorCode = ex.ErrorCode,
+            };
         }
 
         /// <summary>A 2xx JSON object that reports failure (errorMessage, or success:false): the exception, else null.</summary>

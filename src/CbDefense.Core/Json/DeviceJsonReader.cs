@@ -62,6 +62,9 @@ namespace CbDefense.Json
             public bool HasErrorMessage;
             public string? ErrorMessage;
             public long? TotalResults;
+            /// <summary>The devices v6 _scroll reply's cursor for the next page, as the server sent it (null or empty: nothing more).</summary>
+            public object? SearchAfter;
+            public bool HasSearchAfter;
         }
 
         /// <summary>Reads a v3 search envelope. Throws JsonException for malformed/truncated JSON.</summary>
@@ -77,7 +80,14 @@ namespace CbDefense.Json
         /// is parsed. Returns false when <c>results</c> is null or absent. Throws JsonException for malformed/truncated JSON
         /// (after the devices before the fault were handed on).
         /// </summary>
-        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, out Envelope env)
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, out Envelope env) =>
+            ReadPage(s, session, onDevice, DeviceFields.V3, out env);
+
+        /// <summary>
+        /// Reads a search reply of either generation (v3 <c>{success, totalResults, results}</c>, devices v6
+        /// <c>{results, num_found, search_after}</c>) with that generation's field table.
+        /// </summary>
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, IReadOnlyDictionary<string, DeviceFields.Setter> fields, out Envelope env)
         {
             env = default;
             bool present = false;
@@ -101,7 +111,7 @@ namespace CbDefense.Json
                             {
                                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside results.");
                                 if (r.TokenType == JsonToken.EndArray) break;
-                                if (r.TokenType == JsonToken.StartObject) onDevice(ReadDevice(r, session));
+                                if (r.TokenType == JsonToken.StartObject) onDevice(ReadDevice(r, session, fields));
                                 else PlainJson.ReadValue(r);
                             }
                             break;
@@ -161,7 +171,12 @@ namespace CbDefense.Json
                     break;
                 case "message": env.Message = v as string ?? v?.ToString(); break;
                 case "errorMessage": env.HasErrorMessage = true; env.ErrorMessage = v as string ?? v?.ToString(); break;
+                case "search_after":
+                    env.HasSearchAfter = true;
+                    env.SearchAfter = v;
+                    break;
                 case "totalResults":
+                case "num_found":
                     if (v is long l) env.TotalResults = l;
                     else if (v is double d) env.TotalResults = (long)d;
                     else if (v is string s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls)) env.TotalResults = ls;
@@ -181,8 +196,18 @@ namespace CbDefense.Json
             if (Next(r)) throw new JsonReaderException("Additional content after the JSON value.");
         }
 
-        /// <summary>Reads the object at the current StartObject token.</summary>
-        internal static Device ReadDevice(JsonReader r, Session? session)
+        /// <summary>Reads a v3 device object at the current StartObject token.</summary>
+        internal static Device ReadDevice(JsonReader r, Session? session) => ReadDevice(r, session, DeviceFields.V3);
+
+        /// <summary>Reads a devices v6 object (snake_case, ISO-8601 times) at the current StartObject token.</summary>
+        internal static Device ReadDeviceV6(JsonReader r, Session? session) => ReadDevice(r, session, DeviceFields.V6);
+
+        /// <summary>
+        /// Reads the device object at the current StartObject token with a generation's field table: each known field
+        /// sets its typed property; a field of an unexpected type, and every field the table does not name, goes to
+        /// AdditionalProperties under its wire name.
+        /// </summary>
+        internal static Device ReadDevice(JsonReader r, Session? session, IReadOnlyDictionary<string, DeviceFields.Setter> fields)
         {
             var d = new Device { Session = session };
             while (true)
@@ -191,73 +216,7 @@ namespace CbDefense.Json
                 if (r.TokenType == JsonToken.EndObject) return d;
                 string name = (string)r.Value!;
                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
-                switch (name)
-                {
-                    case "deviceId": if (TryLong(r, out var l)) d.DeviceId = l ?? 0; else Extra(d, name, r); break;
-                    case "deviceSessionId": if (TryLong(r, out l)) d.DeviceSessionId = l; else Extra(d, name, r); break;
-                    case "deviceOwnerId": if (TryLong(r, out l)) d.DeviceOwnerId = l; else Extra(d, name, r); break;
-                    case "organizationId": if (TryLong(r, out l)) d.OrganizationId = l; else Extra(d, name, r); break;
-                    case "assignedToId": if (TryLong(r, out l)) d.AssignedToId = l; else Extra(d, name, r); break;
-                    case "policyId": if (TryLong(r, out l)) d.PolicyId = l; else Extra(d, name, r); break;
-                    case "vdiBaseDevice": if (TryLong(r, out l)) d.VdiBaseDevice = l; else Extra(d, name, r); break;
-                    case "testId":
-                        if (TryLong(r, out l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) d.TestId = (int?)l;
-                        else Extra(d, name, r);
-                        break;
-
-                    case "deviceGuid": if (TryString(r, out var s)) d.DeviceGuid = s; else Extra(d, name, r); break;
-                    case "email": if (TryString(r, out s)) d.Email = s; else Extra(d, name, r); break;
-                    case "assignedToName": if (TryString(r, out s)) d.AssignedToName = s; else Extra(d, name, r); break;
-                    case "firstName": if (TryString(r, out s)) d.FirstName = s; else Extra(d, name, r); break;
-                    case "lastName": if (TryString(r, out s)) d.LastName = s; else Extra(d, name, r); break;
-                    case "middleName": if (TryString(r, out s)) d.MiddleName = s; else Extra(d, name, r); break;
-                    case "name": if (TryString(r, out s)) d.Name = s; else Extra(d, name, r); break;
-                    case "osVersion": if (TryString(r, out s)) d.OsVersion = s; else Extra(d, name, r); break;
-                    case "activationCode": if (TryString(r, out s)) d.ActivationCode = s; else Extra(d, name, r); break;
-                    case "organizationName": if (TryString(r, out s)) d.OrganizationName = s; else Extra(d, name, r); break;
-                    case "policyName": if (TryString(r, out s)) d.PolicyName = s; else Extra(d, name, r); break;
-                    case "sensorVersion": if (TryString(r, out s)) d.SensorVersion = s; else Extra(d, name, r); break;
-                    case "lastInternalIpAddress": if (TryString(r, out s)) d.LastInternalIpAddress = s; else Extra(d, name, r); break;
-                    case "lastExternalIpAddress": if (TryString(r, out s)) d.LastExternalIpAddress = s; else Extra(d, name, r); break;
-                    case "scanStatus": if (TryString(r, out s)) d.ScanStatus = s; else Extra(d, name, r); break;
-                    case "linuxKernelVersion": if (TryString(r, out s)) d.LinuxKernelVersion = s; else Extra(d, name, r); break;
-                    case "avEngine": if (TryString(r, out s)) d.AvEngine = s; else Extra(d, name, r); break;
-                    case "deviceType": if (TryString(r, out s)) d.DeviceType = s; else Extra(d, name, r); break;
-                    case "targetPriorityType": if (TryString(r, out s)) d.TargetPriorityType = s; else Extra(d, name, r); break;
-                    case "windowsPlatform": if (TryString(r, out s)) d.WindowsPlatform = s; else Extra(d, name, r); break;
-                    case "lastLocation": if (TryString(r, out s)) d.LastLocation = s; else Extra(d, name, r); break;
-                    case "status": if (TryString(r, out s)) d.Status = s; else Extra(d, name, r); break;
-
-                    case "quarantined": if (TryBool(r, out var b)) d.Quarantined = b; else Extra(d, name, r); break;
-                    case "rootedBySensor": if (TryBool(r, out b)) d.RootedBySensor = b; else Extra(d, name, r); break;
-                    case "rootedByAnalytics": if (TryBool(r, out b)) d.RootedByAnalytics = b; else Extra(d, name, r); break;
-                    case "passiveMode": if (TryBool(r, out b)) d.PassiveMode = b; else Extra(d, name, r); break;
-                    case "avMaster": if (TryBool(r, out b)) d.AvMaster = b; else Extra(d, name, r); break;
-
-                    case "avStatus": { var v = ReadStringArray(r, out var ok); if (ok) d.AvStatus = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
-                    case "sensorStates": { var v = ReadStringArray(r, out var ok); if (ok) d.SensorStates = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
-                    case "avUpdateServers": { var v = ReadStringArray(r, out var ok); if (ok) d.AvUpdateServers = (string[]?)v; else d.AdditionalProperties[name] = v; break; }
-                    case "messages": { var v = ReadMessages(r, out var ok); if (ok) d.Messages = (DeviceMessage[]?)v; else d.AdditionalProperties[name] = v; break; }
-
-                    case "createTime": if (TryEpoch(r, out var t)) d.CreateTimeUtc = t; else Extra(d, name, r); break;
-                    case "registeredTime": if (TryEpoch(r, out t)) d.RegisteredTimeUtc = t; else Extra(d, name, r); break;
-                    case "lastContact": if (TryEpoch(r, out t)) d.LastContactUtc = t; else Extra(d, name, r); break;
-                    case "lastReportedTime": if (TryEpoch(r, out t)) d.LastReportedTimeUtc = t; else Extra(d, name, r); break;
-                    case "deregisteredTime": if (TryEpoch(r, out t)) d.DeregisteredTimeUtc = t; else Extra(d, name, r); break;
-                    case "uninstalledTime": if (TryEpoch(r, out t)) d.UninstalledTimeUtc = t; else Extra(d, name, r); break;
-                    case "activationCodeExpiryTime": if (TryEpoch(r, out t)) d.ActivationCodeExpiryTimeUtc = t; else Extra(d, name, r); break;
-                    case "firstVirusActivityTime": if (TryEpoch(r, out t)) d.FirstVirusActivityTimeUtc = t; else Extra(d, name, r); break;
-                    case "lastVirusActivityTime": if (TryEpoch(r, out t)) d.LastVirusActivityTimeUtc = t; else Extra(d, name, r); break;
-                    case "rootedBySensorTime": if (TryEpoch(r, out t)) d.RootedBySensorTimeUtc = t; else Extra(d, name, r); break;
-                    case "rootedByAnalyticsTime": if (TryEpoch(r, out t)) d.RootedByAnalyticsTimeUtc = t; else Extra(d, name, r); break;
-                    case "lastResetTime": if (TryEpoch(r, out t)) d.LastResetTimeUtc = t; else Extra(d, name, r); break;
-                    case "lastShutdownTime": if (TryEpoch(r, out t)) d.LastShutdownTimeUtc = t; else Extra(d, name, r); break;
-                    case "scanLastActionTime": if (TryEpoch(r, out t)) d.ScanLastActionTimeUtc = t; else Extra(d, name, r); break;
-                    case "scanLastCompleteTime": if (TryEpoch(r, out t)) d.ScanLastCompleteTimeUtc = t; else Extra(d, name, r); break;
-                    case "avLastScanTime": if (TryEpoch(r, out t)) d.AvLastScanTimeUtc = t; else Extra(d, name, r); break;
-
-                    default: Extra(d, name, r); break;
-                }
+                if (!fields.TryGetValue(name, out var set) || !set(r, d, name)) Extra(d, name, r);
             }
         }
 
@@ -367,7 +326,7 @@ namespace CbDefense.Json
         }
 
         /// <summary>Reads a value expected to be a string array. ok=false: the returned value is the plain JSON.</summary>
-        private static object? ReadStringArray(JsonReader r, out bool ok)
+        internal static object? ReadStringArray(JsonReader r, out bool ok)
         {
             ok = true;
             if (r.TokenType == JsonToken.Null) return null;
@@ -390,7 +349,7 @@ namespace CbDefense.Json
             return plain;
         }
 
-        private static object? ReadMessages(JsonReader r, out bool ok)
+        internal static object? ReadMessages(JsonReader r, out bool ok)
         {
             ok = true;
             if (r.TokenType == JsonToken.Null) return null;

@@ -16,7 +16,8 @@ namespace CbDefense
     }
 
     /// <summary>
-    /// A CB Defense device (v3 device schema). Each time is two properties, like FileInfo's LastWriteTime and
+    /// A device, from either API generation (v3 camelCase fields and devices v6 snake_case fields map onto the same
+    /// properties; docs/field-mapping.md has the table). Each time is two properties, like FileInfo's LastWriteTime and
     /// LastWriteTimeUtc: <c>LastContact</c> is local time (compare it with Get-Date), <c>LastContactUtc</c> the same
     /// instant in UTC (the wire value); null (or 0) epoch values stay null. Lists are <see cref="ValueList{T}"/> and
     /// untyped JSON is <see cref="PlainMap"/>/<see cref="PlainList"/>, so every value reads well in tables and CSV files.
@@ -31,6 +32,7 @@ namespace CbDefense
         public long? PolicyId { get; set; }
         public long? VdiBaseDevice { get; set; }
         public int? TestId { get; set; }
+        public long? AdGroupId { get; set; }
 
         public string? DeviceGuid { get; set; }
         public string? Email { get; set; }
@@ -50,17 +52,32 @@ namespace CbDefense
         public string? ScanStatus { get; set; }
         public string? LinuxKernelVersion { get; set; }
         public string? AvEngine { get; set; }
+        /// <summary>The operating system: WINDOWS, MAC, LINUX, ... (v3 deviceType, v6 os).</summary>
         public string? DeviceType { get; set; }
+        /// <summary>The same as <see cref="DeviceType"/>, under the current API's name.</summary>
+        public string? Os { get => DeviceType; set => DeviceType = value; }
         public string? TargetPriorityType { get; set; }
         public string? WindowsPlatform { get; set; }
         public string? LastLocation { get; set; }
         public string? Status { get; set; }
+        public string? LoginUserName { get; set; }
+        public string? MacAddress { get; set; }
+        /// <summary>The sensor kit: WINDOWS, MAC, UBUNTU, RHEL, ...</summary>
+        public string? SensorKitType { get; set; }
+        /// <summary>ENDPOINT, WORKLOAD, VDI, AWS, AZURE, GCP.</summary>
+        public string? DeploymentType { get; set; }
+        public string? VirtualizationProvider { get; set; }
+        public string? CurrentSensorPolicyName { get; set; }
 
         public bool? Quarantined { get; set; }
         public bool? RootedBySensor { get; set; }
         public bool? RootedByAnalytics { get; set; }
         public bool? PassiveMode { get; set; }
         public bool? AvMaster { get; set; }
+        public bool? SensorOutOfDate { get; set; }
+        public bool? SensorPendingUpdate { get; set; }
+        public bool? VirtualMachine { get; set; }
+        public bool? PolicyOverride { get; set; }
 
         public ValueList<string>? AvStatus { get; set; }
         public ValueList<string>? SensorStates { get; set; }

@@ -1,3 +1,4 @@
+using CbDefense.Services.Current;
 using CbDefense.Services.Legacy;
 
 namespace CbDefense.Services
@@ -19,6 +20,8 @@ namespace CbDefense.Services
 
         /// <summary>The services of <paramref name="generation"/> (Legacy or Current) over the session's client.</summary>
         public static ApiServices For(ApiGeneration generation, CbClient client) =>
-            new ApiServices(ApiGeneration.Legacy, new LegacyDeviceService(client), new LegacyEventService(client));
+            generation == ApiGeneration.Current
+                ? new ApiServices(ApiGeneration.Current, new CurrentDeviceService(client), null)
+                : new ApiServices(ApiGeneration.Legacy, new LegacyDeviceService(client), new LegacyEventService(client));
     }
 }

@@ -75,6 +75,10 @@ namespace CbDefense.Commands
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
+        /// <summary>Which API generation the session speaks; Auto (default) finds out on first use.</summary>
+        [Parameter]
+        public ApiGeneration? ApiGeneration { get; set; }
+
         protected override void ProcessRecord()
         {
             if (NoProxy && Proxy != null)
@@ -97,6 +101,7 @@ namespace CbDefense.Commands
             if (Proxy != null) options.Proxy = Proxy;
             if (ProxyCredential != null) options.ProxyCredential = ProxyCredential.GetNetworkCredential();
             if (NoProxy) { options.NoProxy = true; options.Proxy = null; }
+            if (ApiGeneration.HasValue) options.ApiGeneration = ApiGeneration.Value;
             options.TimeoutSec = TimeoutSec;
             options.MaximumRetryCount = MaximumRetryCount;
             options.AllowUnencryptedAuthentication = AllowUnencryptedAuthentication;

@@ -155,7 +155,8 @@ namespace CbDefense.Commands
 
             try
             {
-                Run(ctx => pending.Session.Services.Devices.ActAsync(request, ctx));
+                var devices = Services(pending.Session).Devices;
+                Run(ctx => devices.ActAsync(request, ctx));
             }
             catch (Exception ex) when (IsReportable(ex))
             {
@@ -229,7 +230,7 @@ namespace CbDefense.Commands
 
         private void ReadBack(Session session, long[] ids)
         {
-            var devices = session.Services.Devices;
+            var devices = Services(session).Devices;
             var calls = new OrderedCalls<long, Device>(this, ReadBackConcurrency, (id, ctx) => devices.GetAsync(id, ctx));
             foreach (long id in ids) calls.Add(id);
             calls.WriteReady(true, (_, d) => WriteObject(d),

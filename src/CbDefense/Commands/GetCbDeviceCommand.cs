@@ -95,7 +95,7 @@ namespace CbDefense.Commands
         private void GetById()
         {
             var session = GetSession();
-            var devices = session.Services.Devices;
+            var devices = Services(session).Devices;
             _byId ??= new OrderedCalls<long, Device>(this, IdConcurrency, (id, ctx) => devices.GetAsync(id, ctx));
             foreach (long id in Id!) _byId.Add(id);
             _byId.WriteReady(false, (_, d) => WriteObject(d), WriteIdError);
@@ -130,7 +130,7 @@ namespace CbDefense.Commands
             PagedSearch<Device> search;
             try
             {
-                var devices = session.Services.Devices;
+                var devices = Services(session).Devices;
                 if (PageSize > devices.MaximumPageSize)
                     throw new ArgumentException("-PageSize " + PageSize + " is more than the device search takes (" + devices.MaximumPageSize + " rows).");
                 search = devices.Search(query, (long)Math.Min(skip, long.MaxValue), first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);

@@ -68,8 +68,8 @@ namespace CbDefense.Commands
         public string[]? Filter { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1, Services.Legacy.LegacyEventSearch.MaxPageSize)]
-        public int PageSize { get; set; } = Services.Legacy.LegacyEventSearch.DefaultPageSize;
+        [ValidateRange(1, CbDefense.Services.Legacy.LegacyEventSearch.MaxPageSize)]
+        public int PageSize { get; set; } = CbDefense.Services.Legacy.LegacyEventSearch.DefaultPageSize;
 
         protected override void ProcessRecord()
         {
@@ -87,9 +87,9 @@ namespace CbDefense.Commands
             }
         }
 
-        private Services.Legacy.IEventService EventService(Session session)
+        private CbDefense.Services.Legacy.IEventService EventService(Session session)
         {
-            var events = session.Services.Events;
+            var events = Services(session).Events;
             if (events == null)
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
                     "The v3 event API was retired (January 2022) and the session " + session.Uri + " speaks the current API, which has " +
@@ -145,7 +145,7 @@ namespace CbDefense.Commands
                             WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
                     }
                     foreach (var ev in page) WriteObject(ev);
-                    int splits = ((Services.Legacy.LegacyEventSearch)search).SplitCount;
+                    int splits = ((CbDefense.Services.Legacy.LegacyEventSearch)search).SplitCount;
                     progress.Update(search, splits > 0 ? $" (time range split {splits:N0} times)" : null);
                 }
             }

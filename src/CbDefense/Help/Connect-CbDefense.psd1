@@ -19,6 +19,18 @@ The secret key is never shown: not in the session object, its ToString(), verbos
 messages. The token is only sent over HTTPS, except to a loopback address (such as the local emulator) or when
 -AllowUnencryptedAuthentication is given. A credentials file that other users can read draws a warning.
 
+API generations. Carbon Black switched the legacy v3 routes cbapi speaks (/integrationServices/v3/...) off in the
+real cloud in 2024-2025, together with the API, SIEM and LIVE_RESPONSE key types. A session speaks one of two
+generations behind the same cmdlets: Legacy (v3; API, SIEM and LIVE_RESPONSE keys) or Current (devices v6, policy
+service v1, alerts v7, ...; keys of access level Custom, and the org key in every route). -ApiGeneration (or
+api_generation in a profile; cbapi ignores that key) chooses; Auto, the default, finds out on the first call with
+one small device search of the current API (a reply: Current; 401, 403 or 404: Legacy; no org key: Legacy), says
+which in the verbose stream and keeps it for the session (Get-CbDefenseSession shows it as ApiGeneration). A legacy
+route the server has retired answers with an error that says so and what to connect with instead.
+
+Connecting again with the same URL, API ID, org key and options returns the open session; other options replace
+it (objects that carry the old session follow it to the new one).
+
 No request is sent by Connect-CbDefense itself; the first cmdlet that uses the session reports a wrong key.
 '@
     Parameters  = @{
@@ -28,7 +40,8 @@ No request is sent by Connect-CbDefense itself; the first cmdlet that uses the s
         ApiId                          = 'The API ID (the part of the token after the slash).'
         ApiSecretKey                   = 'The API secret key, as a SecureString.'
         Credential                     = 'The API key as a PSCredential: user name = API ID, password = API secret key.'
-        OrgKey                         = 'The org key, needed by the v6 routes (device actions, threat workflow, alerts). Overrides the profile''s org_key.'
+        OrgKey                         = 'The org key (Settings > General in the console), needed by every route of the current API and by the v6 routes of the legacy one (device actions, threat workflow). Overrides the profile''s org_key.'
+        ApiGeneration                  = 'Auto (default), Legacy or Current: the API generation the session speaks. Auto finds out on the first call with one probe. Current needs -OrgKey and a key of access level Custom. Overrides the profile''s api_generation.'
         SkipCertificateCheck           = 'Does not validate the server certificate. Use only against test servers.'
         CertificateFile                = 'A certificate file (PEM or DER) trusted as a root for the server certificate, like cbapi''s ssl_cert_file.'
         Proxy                          = 'The proxy to send requests through. Overrides the profile''s proxy and the system proxy.'
@@ -43,6 +56,11 @@ No request is sent by Connect-CbDefense itself; the first cmdlet that uses the s
         @{
             Code    = 'Connect-CbDefense'
             Remarks = 'Connects with the [default] profile of the cbapi credentials files (for example ~/.carbonblack/credentials.psc), or with CBAPI_URL and CBAPI_TOKEN when they are set.'
+        }
+        @{
+            Code    = '$key = Get-Credential -UserName ABCD1234 -Message "API secret key (a Custom key)"
+Connect-CbDefense -Uri https://defense-prod05.conferdeploy.net -Credential $key -OrgKey 7DESJ9GN -ApiGeneration Current'
+            Remarks = 'Connects to a real tenant today: the current API, a key of access level Custom, and the org key.'
         }
         @{
             Code    = 'Connect-CbDefense -ProfileName production -CredentialFile C:\secure\credentials.psc'

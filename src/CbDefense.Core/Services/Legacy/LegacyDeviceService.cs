@@ -174,6 +174,8 @@ namespace CbDefense.Services.Legacy
             var replay = new PageReplay<long>();
             int rows = 0;
             DeviceJsonReader.Envelope env = default;
+            try
+            {
             await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url).AsStreamed(), async (info, body, ct) =>
             {
                 await _client.EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
@@ -198,6 +200,11 @@ namespace CbDefense.Services.Legacy
                     throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
                 return true;
             }, ctx).ConfigureAwait(false);
+            }
+            catch (CbObjectNotFoundException ex)
+            {
+                throw ErrorMapper.RetiredIfGone(ex);
+            }
 
             ServerTotal = env.TotalResults ?? ServerTotal ?? (start - 1 + rows);
             _nextStart = start + rows;

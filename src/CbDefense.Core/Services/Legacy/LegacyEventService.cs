@@ -277,12 +277,19 @@ namespace CbDefense.Services.Legacy
             q["rows"] = rows;
             q["start"] = start;
             string url = _client.BuildPathAndQuery(LegacyEventService.EventPath, q);
-            return await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url), async (info, body, ct) =>
+            try
             {
-                var (events, env) = await _client.ReadListAsync(info, body, "results", d => Event.Read(d, _client.Session)).ConfigureAwait(false);
-                var list = (IReadOnlyList<Event>?)events ?? Array.Empty<Event>();
-                return new EventPage(env.TotalResults ?? list.Count, list);
-            }, ctx).ConfigureAwait(false);
+                return await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url), async (info, body, ct) =>
+                {
+                    var (events, env) = await _client.ReadListAsync(info, body, "results", d => Event.Read(d, _client.Session)).ConfigureAwait(false);
+                    var list = (IReadOnlyList<Event>?)events ?? Array.Empty<Event>();
+                    return new EventPage(env.TotalResults ?? list.Count, list);
+                }, ctx).ConfigureAwait(false);
+            }
+            catch (CbObjectNotFoundException ex)
+            {
+                throw ErrorMapper.RetiredIfGone(ex);
+            }
         }
 
         /// <summary>Splits a range that matched too much into disjoint ranges (pushed so the newest is visited first).</summary>
