@@ -76,13 +76,15 @@ namespace CbDefense.Core.Tests
             Assert.Equal(new[] { "AV_ACTIVE", "ONDEMAND_SCAN_DISABLED" }, d.AvStatus);
             Assert.Equal(5, d.SensorStates!.Length);
             Assert.Equal(11200, d.PolicyId);
+            // Fields both generations have are typed; the rest stay under their wire names.
+            Assert.Equal(0L, d.AdGroupId);
+            Assert.False(d.PolicyOverride);
+            Assert.Equal("ENDPOINT", d.DeploymentType);
+            Assert.Equal("000000000000", d.MacAddress);
+            Assert.True(d.SensorOutOfDate);
             var extra = d.AdditionalProperties;
-            Assert.Equal(0L, extra["adGroupId"]);
-            Assert.Equal(false, extra["policyOverride"]);
+            Assert.False(extra.ContainsKey("macAddress"));
             Assert.Equal(0.0, extra["vulnScore"]);
-            Assert.Equal("ENDPOINT", extra["deploymentType"]);
-            Assert.Equal("000000000000", extra["macAddress"]);
-            Assert.Equal(true, extra["sensorOutOfDate"]);
             Assert.Equal("4.13.0.207", extra["avProductVersion"]);
             Assert.True(extra.ContainsKey("vmName"));
             Assert.Null(extra["vmName"]);
@@ -256,6 +258,205 @@ namespace CbDefense.Core.Tests
             Assert.Equal(20000, list!.Count);
             Console.WriteLine($"Device reader {ours.TotalMilliseconds:0} ms, JObject {jobj.TotalMilliseconds:0} ms, ratio {ours.TotalMilliseconds / jobj.TotalMilliseconds:0.00}");
             Assert.True(ours.TotalMilliseconds < jobj.TotalMilliseconds * 5 + 500);
+        }
+    }
+}
+
+namespace CbDefense.Core.Tests
+{
+    public class DeviceV6Tests
+    {
+        private static string Fixture(string name) => System.IO.File.ReadAllText(System.IO.Path.Combine(AppContext.BaseDirectory, "Data", name));
+
+        private static Session Current(FakeHandler h) => Fake.Session(h, o => o.ApiGeneration = ApiGeneration.Current);
+
+        [Fact]
+        public async Task MapsTheV6FieldsOntoTheSameDeviceProperties()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, Fixture("device_v6_get.json")));
+            using var s = Current(h);
+            var d = await s.GetDeviceAsync(98765);
+            Assert.Equal("/appservices/v6/orgs/ORG1/devices/98765", h.List[0].Uri.PathAndQuery);
+            Assert.Equal(98765, d.DeviceId);
+            Assert.Equal("Win7x64", d.Name);
+            Assert.Equal("WINDOWS", d.DeviceType);
+            Assert.Equal("WINDOWS", d.Os);
+            Assert.Equal("Windows 7 x64 SP: 1", d.OsVersion);
+            Assert.Equal(new DateTime(2020, 8, 26, 21, 5, 42, 518, DateTimeKind.Utc), d.LastContactUtc);
+            Assert.Equal(11200, d.PolicyId);
+            Assert.Equal("policy-restrictive", d.PolicyName);
+            Assert.Equal("MEDIUM", d.TargetPriorityType);
+            Assert.Equal("3.6.0.1201", d.SensorVersion);
+            Assert.Equal("192.168.0.1", d.LastInternalIpAddress);
+            Assert.False(d.Quarantined);
+            Assert.Equal("WINDOWS", d.SensorKitType);
+            Assert.Equal("ENDPOINT", d.DeploymentType);
+            Assert.Equal("000000000000", d.MacAddress);
+            Assert.Equal("email@example.org", d.LoginUserName);
+            Assert.True(d.SensorOutOfDate);
+            Assert.False(d.VirtualMachine);
+            Assert.Equal(new[] { "AV_ACTIVE", "ONDEMAND_SCAN_DISABLED" }, d.AvStatus);
+            Assert.Equal(5, d.SensorStates!.Count);
+            Assert.Equal("ABCDEF", d.AdditionalProperties["uninstall_code"]);
+            Assert.Equal("8.3.62.44", d.AdditionalProperties["av_ave_version"]);
+            Assert.False(d.AdditionalProperties.ContainsKey("last_contact_time"));
+            Assert.Same(s, d.Session);
+        }
+
+        [Fact]
+        public async Task SearchSendsCriteriaQueryAndOneBasedStartAndReadsNumFound()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"results\":[{\"id\":1,\"name\":\"web-01\"},{\"id\":2,\"name\":\"web-02\"}],\"num_found\":2}"));
+            using var s = Current(h);
+            var q = new DeviceQuery { HostName = "web*", OwnerNameExact = "a@b.c" };
+            q.Status.Add("registered");
+            q.Filters.Add("os:WINDOWS");
+            q.Sort.Add("-last_contact_time");
+            var search = s.DeviceService().Search(q, 0, null, 1000);
+            var all = await search.ReadAllAsync();
+            Assert.Equal(new long[] { 1, 2 }, all.Select(d => d.DeviceId));
+            Assert.Equal(2, search.ServerTotal);
+            var r = h.List.Single();
+            Assert.Equal("POST", r.Method.Method);
+            Assert.Equal("/appservices/v6/orgs/ORG1/devices/_search", r.Uri.PathAndQuery);
+            var body = Newtonsoft.Json.Linq.JObject.Parse(r.Body!);
+            Assert.Equal(new[] { "REGISTERED" }, body["criteria"]!["status"]!.ToObject<string[]>());
+            Assert.Equal(new[] { "WINDOWS" }, body["criteria"]!["os"]!.ToObject<string[]>());
+            Assert.Equal("name:web* AND email:\"a@b.c\"", (string)body["query"]!);
+            Assert.Equal("last_contact_time", (string)body["sort"]![0]!["field"]!);
+            Assert.Equal("DESC", (string)body["sort"]![0]!["order"]!);
+            Assert.Equal(1, (int)body["start"]!);
+            Assert.Equal(100, (int)body["rows"]!);
+        }
+
+        [Fact]
+        public async Task AnExactNameIsAQuotedTermAndIsCheckedHereToo()
+        {
+            // A server that matched words would return SRV-SQL-012 for "SRV-SQL-01": it is not written.
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"results\":[{\"id\":1,\"name\":\"SRV-SQL-01\"},{\"id\":2,\"name\":\"SRV-SQL-012\"}],\"num_found\":2}"));
+            using var s = Current(h);
+            var all = await s.DeviceService().Search(new DeviceQuery { HostName = "srv-sql-01" }, 0, null, 1000).ReadAllAsync();
+            Assert.Equal(new long[] { 1 }, all.Select(d => d.DeviceId));
+            Assert.Contains("\"query\":\"name:\\\"srv-sql-01\\\"\"", h.List[0].Body);
+        }
+
+        [Fact]
+        public void UnknownFilterKeysAreRefusedAndDocumentedOnesBecomeCriteria()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"results\":[],\"num_found\":0}"));
+            using var s = Current(h);
+            var q = new DeviceQuery();
+            q.Filters.Add("stauts:REGISTERED");
+            var ex = Assert.Throws<ArgumentException>(() => s.DeviceService().Search(q, 0, null, 1000));
+            Assert.Contains("stauts", ex.Message);
+            Assert.Contains("target_priority", ex.Message);
+            Assert.Equal(0, h.Count);
+        }
+
+        [Fact]
+        public async Task PastTheSearchWindowItScrollsAndHandsOnEveryDeviceOnce()
+        {
+            // 25,000 devices: _search returns any window; _scroll pages by id with an opaque cursor.
+            const int total = 25000;
+            var h = new FakeHandler(r =>
+            {
+                var b = Newtonsoft.Json.Linq.JObject.Parse(r.Body!);
+                int rows = (int)b["rows"]!;
+                if (r.Uri.AbsolutePath.EndsWith("/_search"))
+                {
+                    int start = (int)b["start"]!;
+                    Assert.True(start + rows - 1 <= 10000, "the search window was exceeded");
+                    var ids = Enumerable.Range(start, Math.Min(rows, total - start + 1)).Select(i => "{\"id\":" + i + "}");
+                    return FakeHandler.Json(200, "{\"results\":[" + string.Join(",", ids) + "],\"num_found\":" + total + "}");
+                }
+                int after = b["search_after"] == null ? 0 : int.Parse((string)b["search_after"]!);
+                var page = Enumerable.Range(after + 1, Math.Max(0, Math.Min(rows, total - after))).ToList();
+                string next = page.Count == 0 || page.Last() == total ? "" : page.Last().ToString();
+                return FakeHandler.Json(200, "{\"num_found\":" + total + ",\"search_after\":\"" + next + "\",\"results\":[" +
+                                              string.Join(",", page.Select(i => "{\"id\":" + i + "}")) + "]}");
+            });
+            using var s = Current(h);
+            var search = s.DeviceService().Search(new DeviceQuery(), 0, null, 5000);
+            var all = await search.ReadAllAsync();
+            Assert.Equal(total, all.Count);
+            Assert.Equal(total, all.Select(d => d.DeviceId).Distinct().Count());
+            Assert.Equal(1, h.List.Count(r => r.Uri.AbsolutePath.EndsWith("/_search")));
+            Assert.Equal(5, h.List.Count(r => r.Uri.AbsolutePath.EndsWith("/_scroll")));
+        }
+
+        [Fact]
+        public async Task ASortedSearchStopsAtTheWindowWithAClearError()
+        {
+            var h = new FakeHandler(r =>
+            {
+                var b = Newtonsoft.Json.Linq.JObject.Parse(r.Body!);
+                int start = (int)b["start"]!, rows = (int)b["rows"]!;
+                var ids = Enumerable.Range(start, rows).Select(i => "{\"id\":" + i + "}");
+                return FakeHandler.Json(200, "{\"results\":[" + string.Join(",", ids) + "],\"num_found\":20000}");
+            });
+            using var s = Current(h);
+            var q = new DeviceQuery();
+            q.Sort.Add("name");
+            var search = s.DeviceService().Search(q, 0, null, 5000);
+            var got = new List<Device>();
+            var ex = await Assert.ThrowsAsync<CbClientException>(async () => { while (await search.NextPageAsync(got.Add, CallContext.None)) { } });
+            Assert.Contains("10,000", ex.Message);
+            Assert.Contains("Sort-Object", ex.Message);
+            Assert.Equal(10000, got.Count);
+        }
+    }
+
+    public class GenerationProbeTests
+    {
+        [Theory]
+        [InlineData(200, "Current")]
+        [InlineData(401, "Legacy")]
+        [InlineData(403, "Legacy")]
+        [InlineData(404, "Legacy")]
+        public async Task AutoAsksTheCurrentDeviceSearchOnceAndKeepsTheAnswer(int status, string expected)
+        {
+            var h = new FakeHandler(r => r.Uri.AbsolutePath.EndsWith("/devices/_search")
+                ? FakeHandler.Json(status, status == 200 ? "{\"results\":[],\"num_found\":0}" : "{\"error_code\":\"X\",\"message\":\"no\"}")
+                : FakeHandler.Json(200, Fake.Page(0, new long[0])));
+            var log = new ListLog();
+            using var s = Fake.Session(h, o => o.ApiGeneration = ApiGeneration.Auto);
+            Assert.Equal(ApiGeneration.Auto, s.ApiGeneration);
+            await s.GetServicesAsync(new CallContext(default, log));
+            await s.GetServicesAsync(CallContext.None);
+            Assert.Equal(expected, s.ApiGeneration.ToString());
+            Assert.Equal(1, h.Count);
+            Assert.Contains(log.Messages, m => m.Contains("API generation") && m.Contains(expected));
+        }
+
+        [Fact]
+        public async Task WithoutAnOrgKeyItIsLegacyWithoutARequest()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{}"));
+            using var s = Fake.Session(h, o => { o.ApiGeneration = ApiGeneration.Auto; o.OrgKey = null; });
+            await s.GetServicesAsync(CallContext.None);
+            Assert.Equal(ApiGeneration.Legacy, s.ApiGeneration);
+            Assert.Equal(0, h.Count);
+        }
+
+        [Fact]
+        public void CurrentWithoutAnOrgKeyIsRefusedAtConnect()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{}"));
+            var ex = Assert.Throws<ArgumentException>(() => Fake.Session(h, o => { o.ApiGeneration = ApiGeneration.Current; o.OrgKey = null; }));
+            Assert.Contains("-OrgKey", ex.Message);
+        }
+
+        [Theory]
+        [InlineData(410, "{\"success\":false,\"error_code\":\"GONE\",\"message\":\"This API has been retired\"}")]
+        [InlineData(404, "{\"success\":false,\"message\":\"Not found\"}")]
+        public async Task ARetiredLegacyRouteSaysWhatToConnectWith(int status, string body)
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(status, body));
+            using var s = Fake.Session(h);
+            var ex = await Assert.ThrowsAsync<CbRetiredApiException>(() => s.DevicePageAsync(null, 10));
+            Assert.Contains("-ApiGeneration Current", ex.Message);
+            Assert.Contains("Custom", ex.Message);
+            Assert.Equal(status, ex.StatusCode);
         }
     }
 }

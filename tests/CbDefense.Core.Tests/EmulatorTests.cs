@@ -104,6 +104,7 @@ namespace CbDefense.Core.Tests
                 MaximumBackoff = TimeSpan.FromSeconds(1),
                 MaximumRetryCount = 30,
                 TimeoutSec = 30,
+                ApiGeneration = ApiGeneration.Legacy,
             };
             configure?.Invoke(o);
             return Session.Create(o);

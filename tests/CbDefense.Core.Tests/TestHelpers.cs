@@ -99,6 +99,7 @@ namespace CbDefense.Core.Tests
                 BaseBackoff = TimeSpan.FromMilliseconds(5),
                 MaximumBackoff = TimeSpan.FromMilliseconds(50),
                 TimeoutSec = 30,
+                ApiGeneration = ApiGeneration.Legacy,
             };
             configure?.Invoke(o);
             return CbDefense.Session.Create(o);

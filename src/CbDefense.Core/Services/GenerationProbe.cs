@@ -27,7 +27,11 @@ namespace CbDefense.Services
             var request = CbRequest.Json(HttpMethod.Post, path, "{\"rows\":1}").AsIdempotent();
             try
             {
-                await client.SendAsync(request, (info, body, ct) => Task.FromResult(info.Status), ctx).ConfigureAwait(false);
+                // The reply must be the search's JSON object: a cut-short or foreign body is retried, never taken for an answer.
+                var reply = await client.SendForObjectAsync(request, ctx).ConfigureAwait(false);
+                if (!reply.ContainsKey("results") && !reply.ContainsKey("num_found"))
+                    throw new CbInvalidResponseException("The current API's device search answered without results or num_found [POST " + path + "]")
+                    { StatusCode = 200, Method = "POST", RequestUri = path };
             }
             catch (CbApiException ex) when (ex.StatusCode == 400)
             {

@@ -127,8 +127,8 @@ namespace CbDefense.Services.Current
             var notes = new List<string>();
             AddName(q.HostName, "name", d => new[] { d.Name });
             AddExact(q.HostNameExact, "name", d => new[] { d.Name });
-            AddName(q.OwnerName, new[] { "email", "login_user_name" }, d => new[] { d.Email, d.LoginUserName });
-            AddExact(q.OwnerNameExact, "email", d => new[] { d.Email });
+            AddName(q.OwnerName, new[] { "email", "login_user_name" }, null);
+            AddExact(q.OwnerNameExact, "email", null);
             if (!string.IsNullOrEmpty(q.IpAddress))
                 _queryTerms.Add("(last_internal_ip_address:" + Quote(q.IpAddress!) + " OR last_external_ip_address:" + Quote(q.IpAddress!) + ")");
             AddCriteria("status", q.Status.Select(s => (object?)s.ToUpperInvariant()));
@@ -163,8 +163,8 @@ namespace CbDefense.Services.Current
                 {
                     case "hostName": AddName(value, "name", d => new[] { d.Name }); continue;
                     case "hostNameExact": AddExact(value, "name", d => new[] { d.Name }); continue;
-                    case "ownerName": AddName(value, new[] { "email", "login_user_name" }, d => new[] { d.Email, d.LoginUserName }); continue;
-                    case "ownerNameExact": AddExact(value, "email", d => new[] { d.Email }); continue;
+                    case "ownerName": AddName(value, new[] { "email", "login_user_name" }, null); continue;
+                    case "ownerNameExact": AddExact(value, "email", null); continue;
                     case "ipAddress": _queryTerms.Add("(last_internal_ip_address:" + Quote(value) + " OR last_external_ip_address:" + Quote(value) + ")"); continue;
                 }
                 var filter = FieldFilter<Device>.TryCreate(key, value, DeviceFields.V6.Keys);
@@ -187,11 +187,11 @@ namespace CbDefense.Services.Current
             else _criteria[key] = list;
         }
 
-        // A name filter: a pattern goes to the server as a wildcard query term; an exact name as a quoted term (and is
-        // checked here too, in case the server matches words rather than the whole name).
-        private void AddName(string? pattern, string field, Func<Device, string?[]> values) => AddName(pattern, new[] { field }, values);
+        // A name filter: a pattern goes to the server as a wildcard query term; an exact name as a quoted term. Host names
+        // are checked here too (values), in case the server matches words rather than the whole name.
+        private void AddName(string? pattern, string field, Func<Device, string?[]>? values) => AddName(pattern, new[] { field }, values);
 
-        private void AddName(string? pattern, string[] fields, Func<Device, string?[]> values)
+        private void AddName(string? pattern, string[] fields, Func<Device, string?[]>? values)
         {
             if (string.IsNullOrEmpty(pattern)) return;
             var glob = Glob.Create(pattern!);
@@ -202,18 +202,18 @@ namespace CbDefense.Services.Current
             }
             string term = EscapePattern(pattern!);
             _queryTerms.Add(fields.Length == 1 ? fields[0] + ":" + term : "(" + string.Join(" OR ", fields.Select(f => f + ":" + term)) + ")");
-            _checks.Add(d => values(d).Any(glob.IsMatch));
+            if (values != null) _checks.Add(d => values(d).Any(glob.IsMatch));
         }
 
-        private void AddExact(string? value, string field, Func<Device, string?[]> values) => AddExact(value, new[] { field }, values);
+        private void AddExact(string? value, string field, Func<Device, string?[]>? values) => AddExact(value, new[] { field }, values);
 
-        private void AddExact(string? value, string[] fields, Func<Device, string?[]> values)
+        private void AddExact(string? value, string[] fields, Func<Device, string?[]>? values)
         {
             if (string.IsNullOrEmpty(value)) return;
             string v = value!;
             string term = Quote(v);
             _queryTerms.Add(fields.Length == 1 ? fields[0] + ":" + term : "(" + string.Join(" OR ", fields.Select(f => f + ":" + term)) + ")");
-            _checks.Add(d => values(d).Any(x => string.Equals(x, v, StringComparison.OrdinalIgnoreCase)));
+            if (values != null) _checks.Add(d => values(d).Any(x => string.Equals(x, v, StringComparison.OrdinalIgnoreCase)));
         }
 
         /// <summary>A quoted phrase of the search language: backslash and double quote escaped.</summary>
@@ -263,7 +263,9 @@ namespace CbDefense.Services.Current
             int rows = RequestCount == 0 ? Math.Min(_pageSize, 100) : _pageSize;
             if (exact && First.HasValue) rows = (int)Math.Max(1, Math.Min(rows, First.Value - Written));
             if (ServerTotal.HasValue) rows = (int)Math.Max(1, Math.Min(rows, ServerTotal.Value - (start - 1)));
-            if (start - 1 + rows > CurrentDeviceService.SearchWindow)
+            if (start - 1 < CurrentDeviceService.SearchWindow && start - 1 + rows > CurrentDeviceService.SearchWindow)
+                rows = (int)(CurrentDeviceService.SearchWindow - (start - 1)); // the last page of the window
+            if (start - 1 >= CurrentDeviceService.SearchWindow)
             {
                 if (_sort.Count > 0)
                     throw new CbClientException("The device search matches " + (ServerTotal ?? 0).ToString("N0", CultureInfo.InvariantCulture) +
