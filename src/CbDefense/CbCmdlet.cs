@@ -131,6 +131,12 @@ namespace CbDefense.Commands
 
         protected void Run(Func<CallContext, Task> call) => Run(async ctx => { await call(ctx).ConfigureAwait(false); return true; });
 
+        /// <summary>The log for a synchronous Core call made on the pipeline thread; <see cref="FlushLog"/> writes what it got.</summary>
+        protected ICallLog CallLog => Log;
+
+        /// <summary>Writes the messages a synchronous Core call queued (verbose, debug, warnings).</summary>
+        protected void FlushLog() => Drain(Log);
+
         private void Drain(PipelineLog log)
         {
             while (log.TryDequeue(out var item))

@@ -118,10 +118,10 @@ namespace CbDefense.Commands
                 using (var cts = new CancellationTokenSource(Deadline))
                 {
                     var ctx = new CallContext(cts.Token, null, RetryPolicy.Interactive(1));
-                    var task = session.GetClient().GetPoliciesAsync(ctx);
+                    var task = ListAsync(session, ctx);
                     if (!task.Wait(Deadline + TimeSpan.FromMilliseconds(200))) throw new TimeoutException();
-                    policies = task.Result.Where(p => !string.IsNullOrEmpty(p.Name)).Select(p => (p.Id, p.Name!))
-                                   .OrderBy(p => p.Item2, StringComparer.OrdinalIgnoreCase).ToArray();
+                    policies = task.Result.Where(p => !string.IsNullOrEmpty(p.Name))
+                                   .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ToArray();
                 }
             }
             catch (Exception)
@@ -135,6 +135,12 @@ namespace CbDefense.Commands
                 Cache.Add(session, new Entry { FetchedAt = DateTime.UtcNow, Policies = policies });
             }
             return policies;
+        }
+
+        private static async System.Threading.Tasks.Task<IReadOnlyList<(long Id, string Name)>> ListAsync(Session session, CallContext ctx)
+        {
+            var services = await session.GetServicesAsync(ctx).ConfigureAwait(false);
+            return await services.Policies.ListNamesAsync(ctx).ConfigureAwait(false);
         }
 
         /// <summary>Forgets the cached policies of a session (after a create, rename, import or delete).</summary>

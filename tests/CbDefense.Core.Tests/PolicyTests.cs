@@ -158,7 +158,9 @@ namespace CbDefense.Core.Tests
         public void CreateAndReplaceBodiesLeaveServerFieldsBehind()
         {
             var p = Policy.FromPolicyInfo(Info());
-            var create = PolicyDocument.ForCreate(p, "Promoted");
+            using var s = Fake.Session(new FakeHandler(_ => FakeHandler.Json(200, "{}")));
+            var service = s.Policies();
+            var create = service.PrepareCreate(PolicyDocument.Draft(p, "Promoted"), null);
             Assert.Equal("Promoted", create["name"]);
             foreach (var f in new[] { "id", "latestRevision", "systemPolicy", "orgId" }) Assert.False(create.ContainsKey(f), f);
             Assert.True(create.ContainsKey("vdiAutoDeregInactiveIntervalMs"));
@@ -168,7 +170,7 @@ namespace CbDefense.Core.Tests
             {
                 ["id"] = 9L, ["name"] = "Prod", ["systemPolicy"] = true, ["latestRevision"] = 5L, ["orgId"] = 2L, ["policy"] = new Dictionary<string, object?>(),
             });
-            var replace = PolicyDocument.ForReplace(p, target);
+            var replace = service.PrepareReplace(p, target, null);
             Assert.Equal(9L, replace["id"]);
             Assert.Equal(true, replace["systemPolicy"]);
             Assert.Equal(2L, replace["orgId"]);
@@ -326,7 +328,9 @@ namespace CbDefense.Core.Tests
             var h = new FakeHandler(r => FakeHandler.Json(404, "{\"success\":false,\"message\":\"Policy 77 not found\"}"));
             using var s = Fake.Session(h);
             var ex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetClient().GetPolicyAsync(77, null));
-            Assert.StartsWith("Policy 77 was not found: Policy 77 not found", ex.Message);
+            // The server's message says no more than "not found": it is kept (ServerMessage) but not repeated in the text.
+            Assert.StartsWith("Policy 77 was not found (HTTP 404)", ex.Message);
+            Assert.Equal("Policy 77 not found", ex.ServerMessage);
             Assert.Equal(404, ex.StatusCode);
             var rex = await Assert.ThrowsAsync<CbObjectNotFoundException>(() => s.GetClient().DeletePolicyRuleAsync(77, 3, null));
             Assert.StartsWith("Rule 3 of policy 77 was not found", rex.Message);
@@ -366,7 +370,7 @@ namespace CbDefense.Core.Tests
             var source = all.First(p => p.Name == "Windows_Workstation");
             Assert.NotEmpty(source.Rules);
 
-            var created = await c.CreatePolicyAsync(PolicyDocument.ForCreate(source, "Core_Cycle"), null);
+            var created = await c.CreatePolicyAsync(s.Policies().PrepareCreate(PolicyDocument.Draft(source, "Core_Cycle"), null), null);
             Assert.Equal("Core_Cycle", created.Name);
             Assert.True(PlainJson.JsonEquals(source.ToSettings()["sensorSettings"], created.ToSettings()["sensorSettings"]));
             Assert.Equal(source.Rules.Select(r => r.ToString()), created.Rules.Select(r => r.ToString()));

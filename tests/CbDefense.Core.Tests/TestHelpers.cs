@@ -149,3 +149,27 @@ namespace CbDefense.Core.Tests
         public static Task<DeviceActionResult> ActAsync(this Session s, DeviceActionRequest r) => s.DeviceService().ActAsync(r, CallContext.None);
     }
 }
+
+namespace CbDefense.Core.Tests
+{
+    /// <summary>The policy calls the tests make, by their old client names, through the session's policy service.</summary>
+    internal static class PolicyTestExtensions
+    {
+        public static CbDefense.Services.IPolicyService Policies(this Session s) =>
+            s.GetServicesAsync(CallContext.None).GetAwaiter().GetResult().Policies;
+
+        private static CbDefense.Services.IPolicyService P(CbClient c) => c.Session.Policies();
+        private static CallContext C(CallContext? ctx) => ctx ?? CallContext.None;
+
+        public static Task<IReadOnlyList<Policy>> GetPoliciesAsync(this CbClient c, CallContext? ctx) => P(c).ListAsync(C(ctx));
+        public static Task<Policy> GetPolicyAsync(this CbClient c, long id, CallContext? ctx) => P(c).GetAsync(id, C(ctx));
+        public static async Task<long> ResolvePolicyIdAsync(this CbClient c, string name, CallContext? ctx) => (await P(c).ResolveAsync(name, C(ctx))).Id;
+        public static Task<Policy> CreatePolicyAsync(this CbClient c, IDictionary<string, object?> doc, CallContext? ctx) => P(c).CreateAsync(doc, C(ctx));
+        public static Task<Policy> UpdatePolicyAsync(this CbClient c, long id, IDictionary<string, object?> doc, CallContext? ctx) => P(c).ReplaceAsync(id, doc, C(ctx));
+        public static Task<Policy> UpdatePolicyAsync(this CbClient c, Policy p, CallContext? ctx) => P(c).ReplaceAsync(p.Id, p.ToDocument(), C(ctx));
+        public static Task DeletePolicyAsync(this CbClient c, long id, CallContext? ctx) => P(c).DeleteAsync(id, C(ctx));
+        public static Task<long?> AddPolicyRuleAsync(this CbClient c, long id, PolicyRule r, CallContext? ctx) => P(c).AddRuleAsync(id, r, C(ctx));
+        public static Task ReplacePolicyRuleAsync(this CbClient c, long id, long ruleId, PolicyRule r, CallContext? ctx) => P(c).ReplaceRuleAsync(id, ruleId, r, C(ctx));
+        public static Task DeletePolicyRuleAsync(this CbClient c, long id, long ruleId, CallContext? ctx) => P(c).DeleteRuleAsync(id, ruleId, C(ctx));
+    }
+}

@@ -136,13 +136,16 @@ Describe 'New-CbPolicy' {
         $p.KnownBadHashAutoDeleteDelayMs | Should -Be 120000
     }
 
-    It 'rejects missing required fields before sending anything' {
-        New-CbPolicy -Name 'Incomplete' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidPolicy*'
-        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err[0].Exception.Message | Should -Match 'priorityLevel'
-        $err[0].Exception.Message | Should -Match 'policy'
-        Get-PolicyRequests | Should -BeNullOrEmpty
+    It 'with only a name, creates a policy with the settings of the org''s Standard policy, and says so' {
+        $verbose = $null
+        $p = New-CbPolicy -Name 'OnlyAName' -Verbose 4>&1 | Tee-Object -Variable verbose | Where-Object { $_ -is [CbDefense.Policy] }
+        $p.Name | Should -Be 'OnlyAName'
+        $p.Id | Should -BeGreaterThan 0
+        $standard = Get-CbPolicy -Name Standard
+        $p.SensorSettings.Count | Should -Be $standard.SensorSettings.Count
+        ($p.AvSettings | ConvertTo-Json -Depth 8) | Should -Be ($standard.AvSettings | ConvertTo-Json -Depth 8)
+        $p.SystemPolicy | Should -Not -BeTrue
+        @($verbose | Where-Object { "$_" -like "*starts from the settings of the org's Standard policy*" }).Count | Should -Be 1
     }
 
     It 'rejects an invalid priority level or rule before sending, naming the allowed values' {

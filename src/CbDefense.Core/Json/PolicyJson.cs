@@ -6,126 +6,191 @@ using System.Linq;
 namespace CbDefense.Json
 {
     /// <summary>
-    /// Maps a v3 policyInfo (plain values) to <see cref="Policy"/> and back without losing anything: the raw object is
-    /// kept, and each typed field is written back only when it was changed since it was read (compared as JSON), so a
-    /// value the typed model cannot represent exactly (a number sent as a string, a rule with odd types) goes back as it came.
+    /// The field names of a policy document in one API generation. Legacy (v3 policyInfo): camelCase, the settings in a
+    /// nested <c>policy</c> object, directory rules with <c>actions{FILE_UPLOAD, PROTECTION}</c>. Current (policy service
+    /// v1): snake_case, the settings beside the name, directory rules with flat <c>file_upload</c>/<c>protection</c>.
+    /// </summary>
+    internal sealed class PolicySchema
+    {
+        public static readonly PolicySchema V3 = new PolicySchema(ApiGeneration.Legacy, "priorityLevel", "systemPolicy", "latestRevision", null,
+            "policy", new string[0], "sensorSettings", "avSettings", "directoryActionRules", "knownBadHashAutoDeleteDelayMs", nestedDirectoryActions: true);
+        public static readonly PolicySchema V1 = new PolicySchema(ApiGeneration.Current, "priority_level", "is_system", null, "position",
+            null, new[] { "org_key", "num_devices" }, "sensor_settings", "av_settings", "directory_action_rules", "auto_delete_known_bad_hashes_delay",
+            nestedDirectoryActions: false);
+
+        private PolicySchema(ApiGeneration generation, string priorityLevel, string system, string? latestRevision, string? position,
+                             string? settingsObject, string[] otherTop, string sensorSettings, string avSettings, string directoryActionRules,
+                             string knownBadHash, bool nestedDirectoryActions)
+        {
+            Generation = generation;
+            PriorityLevel = priorityLevel;
+            System = system;
+            LatestRevision = latestRevision;
+            Position = position;
+            SettingsObject = settingsObject;
+            OtherTop = otherTop;
+            SensorSettings = sensorSettings;
+            AvSettings = avSettings;
+            DirectoryActionRules = directoryActionRules;
+            KnownBadHash = knownBadHash;
+            NestedDirectoryActions = nestedDirectoryActions;
+            var top = new List<string> { "id", "name", "description", priorityLevel, system, "version" };
+            if (latestRevision != null) top.Add(latestRevision);
+            if (position != null) top.Add(position);
+            TopFields = top.ToArray();
+            SettingsFields = new[] { "rules", sensorSettings, avSettings, directoryActionRules, knownBadHash };
+        }
+
+        public ApiGeneration Generation { get; }
+        public string PriorityLevel { get; }
+        public string System { get; }
+        public string? LatestRevision { get; }
+        public string? Position { get; }
+        /// <summary>The key of the nested settings object (v3 "policy"), or null when the settings are top-level fields (v1).</summary>
+        public string? SettingsObject { get; }
+        /// <summary>Top-level fields that are neither typed nor settings (kept in AdditionalProperties) when the settings are top-level.</summary>
+        public string[] OtherTop { get; }
+        public string SensorSettings { get; }
+        public string AvSettings { get; }
+        public string DirectoryActionRules { get; }
+        public string KnownBadHash { get; }
+        public bool NestedDirectoryActions { get; }
+        public string[] TopFields { get; }
+        public string[] SettingsFields { get; }
+
+        public static PolicySchema For(ApiGeneration generation) => generation == ApiGeneration.Current ? V1 : V3;
+
+        /// <summary>True when a top-level key of a flat (v1) document belongs to the settings.</summary>
+        public bool IsSettingsKey(string key) => SettingsObject == null && Array.IndexOf(TopFields, key) < 0 && Array.IndexOf(OtherTop, key) < 0;
+    }
+
+    /// <summary>
+    /// Maps a policy document (plain values) of either generation to <see cref="Policy"/> and back without losing
+    /// anything: the raw object is kept, and each typed field is written back only when it was changed since it was read
+    /// (compared as JSON), so a value the typed model cannot represent exactly (a number sent as a string, a rule with
+    /// odd types) goes back as it came.
     /// </summary>
     internal static class PolicyJson
     {
-
-        private static readonly string[] TopFields = { "id", "name", "description", "priorityLevel", "systemPolicy", "latestRevision", "version" };
-        private static readonly string[] SettingsFields = { "rules", "sensorSettings", "avSettings", "directoryActionRules", "knownBadHashAutoDeleteDelayMs" };
-
         // ------------------------------------------------------------------ policy
 
-        public static Policy ReadPolicy(IDictionary<string, object?> info, Session? session)
+        public static Policy ReadPolicy(IDictionary<string, object?> info, Session? session) => ReadPolicy(info, session, PolicySchema.V3);
+
+        public static Policy ReadPolicy(IDictionary<string, object?> info, Session? session, PolicySchema schema)
         {
             if (info == null) throw new ArgumentNullException(nameof(info));
-            var p = new Policy { Session = session };
-            p.Raw = (Dictionary<string, object?>)Clone(ToDict(info))!;
+            var p = new Policy { Session = session, Schema = schema };
+            p.Raw = (Dictionary<string, object?>)Clone(info)!;
+            var flatSettings = schema.SettingsObject == null ? new Dictionary<string, object?>(StringComparer.Ordinal) : null;
             foreach (var kv in p.Raw)
             {
                 var v = kv.Value;
-                switch (kv.Key)
-                {
-                    case "id": if (TryLong(v, out var l)) p.Id = l ?? 0; break;
-                    case "name": if (TryString(v, out var s)) p.Name = s; break;
-                    case "description": if (TryString(v, out s)) p.Description = s; break;
-                    case "priorityLevel": if (TryString(v, out s)) p.PriorityLevel = s; break;
-                    case "systemPolicy": if (TryBool(v, out var b)) p.SystemPolicy = b; break;
-                    case "latestRevision": if (TryEpoch(v, out var t)) p.LatestRevisionUtc = t; break;
-                    case "version": if (TryLong(v, out l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) p.Version = (int?)l; break;
-                    case "policy":
-                        if (v is Dictionary<string, object?> settings) ReadSettings(p, settings);
-                        break;
-                    default:
-                        p.AdditionalProperties[kv.Key] = Clone(v);
-                        break;
-                }
+                string k = kv.Key;
+                if (k == "id") { if (TryLong(v, out var l)) p.Id = l ?? 0; }
+                else if (k == "name") { if (TryString(v, out var s)) p.Name = s; }
+                else if (k == "description") { if (TryString(v, out var s)) p.Description = s; }
+                else if (k == schema.PriorityLevel) { if (TryString(v, out var s)) p.PriorityLevel = s; }
+                else if (k == schema.System) { if (TryBool(v, out var b)) p.SystemPolicy = b; }
+                else if (k == schema.LatestRevision) { if (TryEpoch(v, out var t)) p.LatestRevisionUtc = t; }
+                else if (k == schema.Position) { if (TryLong(v, out var l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) p.Position = (int?)l; }
+                else if (k == "version") { if (TryLong(v, out var l) && (l == null || (l >= int.MinValue && l <= int.MaxValue))) p.Version = (int?)l; }
+                else if (k == schema.SettingsObject) { if (v is Dictionary<string, object?> settings) ReadSettings(p, settings); }
+                else if (flatSettings != null && schema.IsSettingsKey(k)) flatSettings[k] = v;
+                else p.AdditionalProperties[k] = Clone(v);
             }
+            if (flatSettings != null) ReadSettings(p, flatSettings);
             foreach (var r in p.Rules)
             {
                 r.PolicyId = p.Id == 0 ? (long?)null : p.Id;
                 r.PolicyName = p.Name;
             }
-            foreach (var f in TopFields) p.Baseline["top:" + f] = TopValue(p, f);
-            foreach (var f in SettingsFields) p.Baseline["set:" + f] = SettingsValue(p, f);
+            foreach (var f in schema.TopFields) p.Baseline["top:" + f] = TopValue(p, f);
+            foreach (var f in schema.SettingsFields) p.Baseline["set:" + f] = SettingsValue(p, f);
             return p;
         }
 
         private static void ReadSettings(Policy p, Dictionary<string, object?> settings)
         {
+            var schema = p.Schema;
             p.Settings = (Dictionary<string, object?>)Clone(settings)!;
             foreach (var kv in settings)
             {
                 var v = kv.Value;
-                switch (kv.Key)
+                string k = kv.Key;
+                if (k == "rules")
                 {
-                    case "rules":
-                        if (v is List<object?> rules)
-                            p.Rules = rules.OfType<Dictionary<string, object?>>().Select(r => ReadRule(r, null, null, p.Session)).ToArray();
-                        break;
-                    case "sensorSettings":
-                        if (v is List<object?> ss)
-                            p.SensorSettings = ss.OfType<Dictionary<string, object?>>().Select(ReadSensorSetting).ToArray();
-                        break;
-                    case "avSettings":
-                        if (v is Dictionary<string, object?> av) p.AvSettings = (Dictionary<string, object?>)Clone(av)!;
-                        break;
-                    case "directoryActionRules":
-                        if (v is List<object?> dr)
-                            p.DirectoryActionRules = dr.OfType<Dictionary<string, object?>>().Select(ReadDirectoryRule).ToArray();
-                        break;
-                    case "knownBadHashAutoDeleteDelayMs":
-                        if (TryLong(v, out var l)) p.KnownBadHashAutoDeleteDelayMs = l;
-                        break;
+                    if (v is List<object?> rules)
+                        p.Rules = rules.OfType<Dictionary<string, object?>>().Select(r => ReadRule(r, null, null, p.Session)).ToArray();
+                }
+                else if (k == schema.SensorSettings)
+                {
+                    if (v is List<object?> ss) p.SensorSettings = ss.OfType<Dictionary<string, object?>>().Select(ReadSensorSetting).ToArray();
+                }
+                else if (k == schema.AvSettings)
+                {
+                    if (v is Dictionary<string, object?> av) p.AvSettings = (Dictionary<string, object?>)Clone(av)!;
+                }
+                else if (k == schema.DirectoryActionRules)
+                {
+                    if (v is List<object?> dr) p.DirectoryActionRules = dr.OfType<Dictionary<string, object?>>().Select(d => ReadDirectoryRule(d, schema)).ToArray();
+                }
+                else if (k == schema.KnownBadHash)
+                {
+                    if (TryLong(v, out var l)) p.KnownBadHashAutoDeleteDelayMs = l;
                 }
             }
         }
 
         private static object? TopValue(Policy p, string field)
         {
-            switch (field)
-            {
-                case "id": return p.Id;
-                case "name": return p.Name;
-                case "description": return p.Description;
-                case "priorityLevel": return p.PriorityLevel;
-                case "systemPolicy": return p.SystemPolicy;
-                case "latestRevision": return p.LatestRevisionUtc.HasValue ? (object)ToMs(p.LatestRevisionUtc.Value) : null;
-                case "version": return p.Version.HasValue ? (object)(long)p.Version.Value : null;
-                default: throw new ArgumentOutOfRangeException(nameof(field));
-            }
+            var schema = p.Schema;
+            if (field == "id") return p.Id;
+            if (field == "name") return p.Name;
+            if (field == "description") return p.Description;
+            if (field == schema.PriorityLevel) return p.PriorityLevel;
+            if (field == schema.System) return p.SystemPolicy;
+            if (field == schema.LatestRevision) return p.LatestRevisionUtc.HasValue ? (object)ToMs(p.LatestRevisionUtc.Value) : null;
+            if (field == schema.Position) return p.Position.HasValue ? (object)(long)p.Position.Value : null;
+            if (field == "version") return p.Version.HasValue ? (object)(long)p.Version.Value : null;
+            throw new ArgumentOutOfRangeException(nameof(field));
         }
 
         private static object? SettingsValue(Policy p, string field)
         {
-            switch (field)
-            {
-                case "rules": return (p.Rules ?? Array.Empty<PolicyRule>()).Where(r => r != null).Select(r => (object?)WriteRule(r, true)).ToList();
-                case "sensorSettings": return (p.SensorSettings ?? Array.Empty<PolicySensorSetting>()).Where(s => s != null).Select(s => (object?)WriteSensorSetting(s)).ToList();
-                case "avSettings": return p.AvSettings == null ? null : Clone(ToDict(p.AvSettings));
-                case "directoryActionRules": return (p.DirectoryActionRules ?? Array.Empty<PolicyDirectoryActionRule>()).Where(d => d != null).Select(d => (object?)WriteDirectoryRule(d)).ToList();
-                case "knownBadHashAutoDeleteDelayMs": return p.KnownBadHashAutoDeleteDelayMs;
-                default: throw new ArgumentOutOfRangeException(nameof(field));
-            }
+            var schema = p.Schema;
+            if (field == "rules") return (p.Rules ?? new ValueList<PolicyRule>()).Where(r => r != null).Select(r => (object?)WriteRule(r, true)).ToList();
+            if (field == schema.SensorSettings) return (p.SensorSettings ?? new ValueList<PolicySensorSetting>()).Where(s => s != null).Select(s => (object?)WriteSensorSetting(s)).ToList();
+            if (field == schema.AvSettings) return p.AvSettings == null ? null : Clone(p.AvSettings);
+            if (field == schema.DirectoryActionRules)
+                return (p.DirectoryActionRules ?? new ValueList<PolicyDirectoryActionRule>()).Where(d => d != null).Select(d => (object?)WriteDirectoryRule(d, schema)).ToList();
+            if (field == schema.KnownBadHash) return p.KnownBadHashAutoDeleteDelayMs;
+            throw new ArgumentOutOfRangeException(nameof(field));
         }
 
+        /// <summary>The document to send back, in the policy's own generation, with the edited typed properties applied.</summary>
         public static Dictionary<string, object?> WritePolicy(Policy p)
         {
+            var schema = p.Schema;
             var result = new Dictionary<string, object?>(StringComparer.Ordinal);
             var written = new HashSet<string>(StringComparer.Ordinal);
+            Dictionary<string, object?>? settings = null;
             foreach (var kv in p.Raw)
             {
                 string k = kv.Key;
-                if (Array.IndexOf(TopFields, k) >= 0)
+                if (Array.IndexOf(schema.TopFields, k) >= 0)
                 {
                     var cur = TopValue(p, k);
                     result[k] = Changed(p, "top:" + k, cur) ? cur : Clone(kv.Value);
                 }
-                else if (k == "policy")
+                else if (k == schema.SettingsObject)
                 {
                     result[k] = WriteSettings(p);
+                }
+                else if (schema.IsSettingsKey(k))
+                {
+                    settings ??= WriteSettings(p);
+                    if (!settings.TryGetValue(k, out var sv)) continue; // removed from Settings
+                    result[k] = sv;
                 }
                 else if (p.AdditionalProperties.TryGetValue(k, out var extra))
                 {
@@ -134,26 +199,36 @@ namespace CbDefense.Json
                 else continue;
                 written.Add(k);
             }
-            foreach (var f in TopFields)
+            foreach (var f in schema.TopFields)
             {
                 if (written.Contains(f)) continue;
                 var cur = TopValue(p, f);
                 if (Changed(p, "top:" + f, cur)) { result[f] = cur; written.Add(f); }
             }
-            if (!written.Contains("policy")) { result["policy"] = WriteSettings(p); written.Add("policy"); }
+            if (schema.SettingsObject != null)
+            {
+                if (!written.Contains(schema.SettingsObject)) { result[schema.SettingsObject] = WriteSettings(p); written.Add(schema.SettingsObject); }
+            }
+            else
+            {
+                foreach (var kv in settings ?? WriteSettings(p))
+                    if (!written.Contains(kv.Key)) { result[kv.Key] = kv.Value; written.Add(kv.Key); }
+            }
             foreach (var kv in p.AdditionalProperties)
                 if (!written.Contains(kv.Key)) result[kv.Key] = Clone(kv.Value);
             return result;
         }
 
+        /// <summary>The settings (v3: the <c>policy</c> object; v1: the settings fields beside the name) with edits applied.</summary>
         public static Dictionary<string, object?> WriteSettings(Policy p)
         {
+            var fields = p.Schema.SettingsFields;
             var result = new Dictionary<string, object?>(StringComparer.Ordinal);
             var written = new HashSet<string>(StringComparer.Ordinal);
             foreach (var kv in p.Settings)
             {
                 string k = kv.Key;
-                if (Array.IndexOf(SettingsFields, k) >= 0)
+                if (Array.IndexOf(fields, k) >= 0)
                 {
                     var cur = SettingsValue(p, k);
                     result[k] = Changed(p, "set:" + k, cur) ? cur : Clone(ToPlainValue(kv.Value));
@@ -161,7 +236,7 @@ namespace CbDefense.Json
                 else result[k] = Clone(ToPlainValue(kv.Value));
                 written.Add(k);
             }
-            foreach (var f in SettingsFields)
+            foreach (var f in fields)
             {
                 if (written.Contains(f)) continue;
                 var cur = SettingsValue(p, f);
@@ -253,12 +328,14 @@ namespace CbDefense.Json
             return d;
         }
 
-        private static PolicyDirectoryActionRule ReadDirectoryRule(Dictionary<string, object?> d)
+        private static PolicyDirectoryActionRule ReadDirectoryRule(Dictionary<string, object?> d, PolicySchema schema)
         {
             var r = new PolicyDirectoryActionRule();
             foreach (var kv in d)
             {
                 if (kv.Key == "path" && TryString(kv.Value, out var p)) r.Path = p;
+                else if (!schema.NestedDirectoryActions && kv.Key == "file_upload" && TryBool(kv.Value, out var fu)) r.FileUpload = fu;
+                else if (!schema.NestedDirectoryActions && kv.Key == "protection" && TryBool(kv.Value, out var pr)) r.Protection = pr;
                 else if (kv.Key == "actions" && kv.Value is Dictionary<string, object?> a)
                 {
                     r.HadActions = true;
@@ -274,9 +351,16 @@ namespace CbDefense.Json
             return r;
         }
 
-        private static Dictionary<string, object?> WriteDirectoryRule(PolicyDirectoryActionRule r)
+        private static Dictionary<string, object?> WriteDirectoryRule(PolicyDirectoryActionRule r, PolicySchema schema)
         {
             var d = new Dictionary<string, object?>(StringComparer.Ordinal) { ["path"] = r.Path };
+            if (!schema.NestedDirectoryActions)
+            {
+                d["file_upload"] = r.FileUpload;
+                d["protection"] = r.Protection;
+                foreach (var kv in r.AdditionalProperties) if (!d.ContainsKey(kv.Key)) d[kv.Key] = Clone(ToPlainValue(kv.Value));
+                return d;
+            }
             var a = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (r.FileUpload.HasValue || r.HadActions) a["FILE_UPLOAD"] = r.FileUpload;
             if (r.Protection.HasValue || r.HadActions) a["PROTECTION"] = r.Protection;
@@ -309,8 +393,6 @@ namespace CbDefense.Json
                     return v;
             }
         }
-
-        private static IDictionary<string, object?> ToDict(IDictionary<string, object?> d) => d;
 
         /// <summary>Values a caller may have put into Settings (ints, arrays) to the plain forms the serializer and JsonEquals expect.</summary>
         private static object? ToPlainValue(object? v)

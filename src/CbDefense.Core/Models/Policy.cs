@@ -29,6 +29,13 @@ namespace CbDefense
         public DateTime? LatestRevisionUtc { get => _latestRevision; set => _latestRevision = ModelTime.FromUtc(value); }
         /// <summary>Policy schema version (2 for the v3 API).</summary>
         public int? Version { get; set; }
+        /// <summary>The policy's place in the org's order (policy service v1 only).</summary>
+        public int? Position { get; set; }
+
+        /// <summary>The API generation whose document this policy holds (Legacy: v3 policyInfo; Current: policy service v1).</summary>
+        public ApiGeneration ApiGeneration => Schema.Generation;
+
+        internal PolicySchema Schema { get; set; } = PolicySchema.V3;
 
         // ------------------------------------------------------------ the "policy" settings object
         /// <summary>policy.rules.</summary>
@@ -71,21 +78,28 @@ namespace CbDefense
         internal Dictionary<string, object?> Raw { get; set; } = new Dictionary<string, object?>(StringComparer.Ordinal);
         internal Dictionary<string, object?> Baseline { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
-        /// <summary>Reads a policyInfo object (plain values, as parsed JSON). Nothing is lost: see <see cref="ToPolicyInfo"/>.</summary>
+        /// <summary>Reads a v3 policyInfo object (plain values, as parsed JSON). Nothing is lost: see <see cref="ToPolicyInfo"/>.</summary>
         public static Policy FromPolicyInfo(IDictionary<string, object?> policyInfo, Session? session = null) =>
-            PolicyJson.ReadPolicy(policyInfo, session);
+            PolicyJson.ReadPolicy(policyInfo, session, PolicySchema.V3);
+
+        /// <summary>Reads a policy service v1 policy object (plain values). Nothing is lost: see <see cref="ToDocument"/>.</summary>
+        public static Policy FromV1(IDictionary<string, object?> policy, Session? session = null) =>
+            PolicyJson.ReadPolicy(policy, session, PolicySchema.V1);
 
         /// <summary>
-        /// The policyInfo to send back: every field that was read, in its order, with the edited typed properties applied
-        /// (a new dictionary of plain values each call).
+        /// The document to send back, in the policy's own generation (v3 policyInfo, or the v1 policy object): every field
+        /// that was read, in its order, with the edited typed properties applied (a new dictionary of plain values each call).
         /// </summary>
-        public IDictionary<string, object?> ToPolicyInfo() => PolicyJson.WritePolicy(this);
+        public IDictionary<string, object?> ToDocument() => PolicyJson.WritePolicy(this);
 
-        /// <summary>The settings object to send back (<c>policyInfo.policy</c>), with edits applied.</summary>
+        /// <summary>The v3 policyInfo of a Legacy policy (<see cref="ToDocument"/>); for a Current policy, its v1 document.</summary>
+        public IDictionary<string, object?> ToPolicyInfo() => ToDocument();
+
+        /// <summary>The settings to send back (v3: <c>policyInfo.policy</c>; v1: the settings fields), with edits applied.</summary>
         public IDictionary<string, object?> ToSettings() => PolicyJson.WriteSettings(this);
 
-        /// <summary>A deep copy (same session).</summary>
-        public Policy Clone() => PolicyJson.ReadPolicy(ToPolicyInfo(), Session);
+        /// <summary>A deep copy (same session, same generation).</summary>
+        public Policy Clone() => PolicyJson.ReadPolicy(ToDocument(), Session, Schema);
 
         public override string ToString() => Name ?? Id.ToString(CultureInfo.InvariantCulture);
     }

@@ -94,24 +94,51 @@ namespace CbDefense
             else if (!IsTwo(ver))
                 throw new ArgumentException("The policy version must be " + PolicyVersion + " (the v3 API accepts no other); got '" + Convert.ToString(ver, CultureInfo.InvariantCulture) + "'.");
             var settings = (IDictionary<string, object?>)pol!;
-            if (settings.TryGetValue("rules", out var rules) && rules != null)
+            ValidateRules(settings.TryGetValue("rules", out var rules) ? rules : null, "policy.rules");
+        }
+
+        /// <summary>
+        /// Checks a policy service v1 document before it is sent: name and priority_level are required (the level
+        /// normalized in place), every rule is checked (rules from the server keep their reputation values), and the
+        /// settings fields, when present, have the types the API takes.
+        /// </summary>
+        public static void ValidateV1Policy(IDictionary<string, object?> doc)
+        {
+            if (doc == null) throw new ArgumentNullException(nameof(doc));
+            var missing = new List<string>();
+            if (!doc.TryGetValue("name", out var name) || !(name is string ns) || ns.Trim().Length == 0) missing.Add("name");
+            if (!doc.TryGetValue("priority_level", out var pl) || pl == null) missing.Add("priority_level");
+            if (missing.Count > 0)
+                throw new ArgumentException("The policy is missing required field(s): " + string.Join(", ", missing) + ".");
+            doc["priority_level"] = NormalizePriorityLevel(pl as string ?? Convert.ToString(pl, CultureInfo.InvariantCulture));
+            if (doc.TryGetValue("description", out var d) && d != null && !(d is string))
+                throw new ArgumentException("description must be text.");
+            foreach (var list in new[] { "rules", "sensor_settings", "directory_action_rules" })
+                if (doc.TryGetValue(list, out var v) && v != null && !(v is IList<object?>))
+                    throw new ArgumentException(list + " must be an array.");
+            if (doc.TryGetValue("av_settings", out var av) && av != null && !(av is IDictionary<string, object?>))
+                throw new ArgumentException("av_settings must be an object.");
+            ValidateRules(doc.TryGetValue("rules", out var rules) ? rules : null, "rules");
+        }
+
+        private static void ValidateRules(object? rules, string where)
+        {
+            if (rules == null) return;
+            if (!(rules is IList<object?> list)) throw new ArgumentException(where + " must be an array of rules.");
+            for (int i = 0; i < list.Count; i++)
             {
-                if (!(rules is IList<object?> list)) throw new ArgumentException("policy.rules must be an array of rules.");
-                for (int i = 0; i < list.Count; i++)
+                if (!(list[i] is IDictionary<string, object?> rd)) throw new ArgumentException(where + "[" + i + "] must be an object.");
+                try
                 {
-                    if (!(list[i] is IDictionary<string, object?> rd)) throw new ArgumentException("policy.rules[" + i + "] must be an object.");
-                    try
-                    {
-                        var rule = PolicyRule.FromPlain(rd);
-                        ValidateRule(rule, newRule: false);
-                        if (rd.ContainsKey("operation")) rd["operation"] = rule.Operation;
-                        if (rd.ContainsKey("action")) rd["action"] = rule.Action;
-                        if (rd.TryGetValue("application", out var app) && app is IDictionary<string, object?> ad && ad.ContainsKey("type")) ad["type"] = rule.ApplicationType;
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new ArgumentException("policy.rules[" + i + "]: " + ex.Message, ex);
-                    }
+                    var rule = PolicyRule.FromPlain(rd);
+                    ValidateRule(rule, newRule: false);
+                    if (rd.ContainsKey("operation")) rd["operation"] = rule.Operation;
+                    if (rd.ContainsKey("action")) rd["action"] = rule.Action;
+                    if (rd.TryGetValue("application", out var app) && app is IDictionary<string, object?> ad && ad.ContainsKey("type")) ad["type"] = rule.ApplicationType;
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new ArgumentException(where + "[" + i + "]: " + ex.Message, ex);
                 }
             }
         }

@@ -67,11 +67,12 @@ namespace CbDefense.Commands
         protected override void PrepareSession(Session session)
         {
             if (_resolved.ContainsKey(session)) return;
+            var policies = Services(session).Policies;
             if (ParameterSetName == NameSet)
             {
                 try
                 {
-                    var policy = Run(ctx => session.GetClient().ResolvePolicyAsync(PolicyName, ctx));
+                    var policy = Run(ctx => policies.ResolveAsync(PolicyName, ctx));
                     WriteVerbose("Policy '" + PolicyName + "' is policy " + policy.Id + " on " + session.Uri + ".");
                     _resolved[session] = policy.Id;
                     _names[session] = policy.Name;
@@ -89,7 +90,7 @@ namespace CbDefense.Commands
             _resolved[session] = PolicyId;
             try
             {
-                var policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
+                var policy = Run(ctx => policies.GetAsync(PolicyId, ctx));
                 _names[session] = policy.Name;
             }
             catch (CbObjectNotFoundException ex)

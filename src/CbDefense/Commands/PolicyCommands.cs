@@ -28,20 +28,22 @@ namespace CbDefense.Commands
         protected override void ProcessRecord()
         {
             var session = GetSession();
+            var policies = Services(session).Policies;
             if (ParameterSetName == IdSet)
             {
                 foreach (long id in Id!)
                 {
-                    if (TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "GetPolicyFailed", out Policy policy))
+                    if (TryRun(ctx => policies.GetAsync(id, ctx), id, "PolicyNotFound", "GetPolicyFailed", out Policy policy))
                         WriteObject(policy);
                 }
                 return;
             }
 
             IReadOnlyList<Policy> all;
+            var patterns = (Name ?? new string[0]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
             try
             {
-                all = Run(ctx => session.GetClient().GetPoliciesAsync(ctx));
+                all = Run(ctx => policies.ListAsync(ctx, Name == null ? (Func<string, bool>?)null : n => patterns.Any(w => w.IsMatch(n))));
             }
             catch (Exception ex) when (IsReportable(ex))
             {
@@ -53,7 +55,6 @@ namespace CbDefense.Commands
                 WriteObject(all, enumerateCollection: true);
                 return;
             }
-            var patterns = Name.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
             foreach (var p in all)
                 if (patterns.Any(w => w.IsMatch(p.Name ?? ""))) WriteObject(p);
             for (int i = 0; i < Name.Length; i++)
@@ -93,42 +94,51 @@ namespace CbDefense.Commands
 
         protected override void ProcessRecord()
         {
-            IDictionary<string, object?> info;
+            var session = GetSession();
+            var policies = Services(session).Policies;
+            IDictionary<string, object?> document;
             try
             {
+                if (PriorityLevel != null) PriorityLevel = PolicyValues.NormalizePriorityLevel(PriorityLevel);
+                Policy draft;
                 if (FromPolicy != null)
                 {
                     PolicyInput.Normalize(FromPolicy);
-                    info = PolicyDocument.ForCreate(FromPolicy, Name);
-                    if (Description != null) info["description"] = Description;
-                    if (PriorityLevel != null) info["priorityLevel"] = PriorityLevel;
-                    if (Policy != null) info["policy"] = PolicyInput.ToSettings(Policy);
+                    draft = PolicyDocument.Draft(FromPolicy, Name);
+                }
+                else if (Policy != null)
+                {
+                    draft = policies.EmptyDraft(Name!); // the settings given are the whole of it
                 }
                 else
                 {
-                    info = new Dictionary<string, object?>(StringComparer.Ordinal)
-                    {
-                        ["name"] = Name,
-                        ["description"] = Description ?? "",
-                        ["priorityLevel"] = PriorityLevel,
-                        ["version"] = (long)PolicyValues.PolicyVersion,
-                    };
-                    if (Policy != null) info["policy"] = PolicyInput.ToSettings(Policy);
+                    // No settings and no policy to clone: start from what the console starts from (the org's Standard
+                    // policy's settings, else the module's defaults); the verbose stream says which.
+                    draft = Run(ctx => policies.NewDraftAsync(Name!, ctx));
                 }
-                PolicyValues.ValidatePolicyInfo(info);
+                if (Description != null) draft.Description = Description;
+                else if (FromPolicy == null) draft.Description = "";
+                if (PriorityLevel != null) draft.PriorityLevel = PriorityLevel;
+                if (Policy != null) draft = WithSettings(draft, PolicyInput.ToSettings(Policy));
+                document = policies.PrepareCreate(draft, CallLog);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
             {
                 WriteCbError(ex, "InvalidPolicy", Name);
                 return;
             }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                WriteCbError(ex, "NewPolicyFailed", Name);
+                return;
+            }
+            FlushLog();
 
-            var session = GetSession();
             string what = FromPolicy != null ? "Create policy '" + Name + "' as a copy of " + PolicyInput.Describe(FromPolicy) : "Create policy '" + Name + "'";
             if (!ShouldProcess(session.Uri.ToString(), what)) return;
             try
             {
-                var created = Run(ctx => session.GetClient().CreatePolicyAsync(info, ctx));
+                var created = Run(ctx => policies.CreateAsync(document, ctx));
                 PolicyNameCompleter.Invalidate(session);
                 WriteObject(created);
             }
@@ -136,6 +146,14 @@ namespace CbDefense.Commands
             {
                 WriteCbError(ex, "NewPolicyFailed", Name);
             }
+        }
+
+        private Policy WithSettings(Policy draft, IDictionary<string, object?> settings)
+        {
+            var warnings = new List<string>();
+            var result = PolicyDocument.WithSettings(draft, settings, warnings);
+            if (warnings.Count > 0) WriteWarning("The settings given have fields with no place in the " + result.ApiGeneration + " API's policy; they are not sent: " + string.Join(", ", warnings) + ".");
+            return result;
         }
     }
 
@@ -179,13 +197,15 @@ namespace CbDefense.Commands
             if (InputObject != null) PolicyInput.Normalize(InputObject);
             long id = InputObject?.Id ?? Id;
             IDictionary<string, object?>? settings = null;
+            var session = GetSession();
+            var policies = Services(session).Policies;
             try
             {
                 if (InputObject != null && id <= 0)
                     throw new ArgumentException("The policy object has no id: it was never saved. Create it with New-CbPolicy.");
                 if (PriorityLevel != null) PriorityLevel = PolicyValues.NormalizePriorityLevel(PriorityLevel);
                 if (Policy != null) settings = PolicyInput.ToSettings(Policy);
-                if (InputObject != null) PolicyValues.ValidatePolicyInfo(Apply(InputObject.ToPolicyInfo(), settings));
+                if (InputObject != null) policies.PrepareReplace(Apply(InputObject, settings), InputObject, null);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
             {
@@ -193,15 +213,15 @@ namespace CbDefense.Commands
                 return;
             }
 
-            var session = GetSession();
             string target = InputObject != null ? PolicyInput.Describe(InputObject) : "policy id " + id;
             if (!ShouldProcess(target + " on " + session.Uri, "Save")) return;
             Policy saved;
             try
             {
-                var current = InputObject ?? Run(ctx => session.GetClient().GetPolicyAsync(id, ctx));
-                var info = Apply(current.ToPolicyInfo(), settings);
-                saved = Run(ctx => session.GetClient().UpdatePolicyAsync(id, info, ctx));
+                // The policy as the server has it now (for a piped object, itself: its edits are what is saved).
+                var current = InputObject ?? Run(ctx => policies.GetAsync(id, ctx));
+                var document = policies.PrepareReplace(Apply(current, settings), current, CallLog);
+                saved = Run(ctx => policies.ReplaceAsync(id, document, ctx));
             }
             catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", (object?)InputObject ?? id); return; }
             catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "SetPolicyFailed", (object?)InputObject ?? id); return; }
@@ -209,13 +229,19 @@ namespace CbDefense.Commands
             if (PassThru) WriteObject(saved);
         }
 
-        private IDictionary<string, object?> Apply(IDictionary<string, object?> info, IDictionary<string, object?>? settings)
+        private Policy Apply(Policy source, IDictionary<string, object?>? settings)
         {
-            if (Name != null) info["name"] = Name;
-            if (Description != null) info["description"] = Description;
-            if (PriorityLevel != null) info["priorityLevel"] = PriorityLevel;
-            if (settings != null) info["policy"] = settings;
-            return info;
+            var p = source.Clone();
+            if (Name != null) p.Name = Name;
+            if (Description != null) p.Description = Description;
+            if (PriorityLevel != null) p.PriorityLevel = PriorityLevel;
+            if (settings != null)
+            {
+                var warnings = new List<string>();
+                p = PolicyDocument.WithSettings(p, settings, warnings);
+                if (warnings.Count > 0) WriteWarning("The settings given have fields with no place in the " + p.ApiGeneration + " API's policy; they are not sent: " + string.Join(", ", warnings) + ".");
+            }
+            return p;
         }
     }
 
@@ -250,7 +276,8 @@ namespace CbDefense.Commands
             {
                 if (!ShouldProcess("policy id " + id + " on " + session.Uri, "Remove")) continue;
                 // Read it first: a system policy is refused here with a clear error rather than by the server.
-                if (!TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "RemovePolicyFailed", out Policy current))
+                var policies = Services(session).Policies;
+                if (!TryRun(ctx => policies.GetAsync(id, ctx), id, "PolicyNotFound", "RemovePolicyFailed", out Policy current))
                     continue;
                 if (current.SystemPolicy == true) { RefuseSystem(current); continue; }
                 Delete(session, id, id);
@@ -266,7 +293,8 @@ namespace CbDefense.Commands
         {
             try
             {
-                Run(ctx => session.GetClient().DeletePolicyAsync(id, ctx));
+                var policies = Services(session).Policies;
+                Run(ctx => policies.DeleteAsync(id, ctx));
                 PolicyNameCompleter.Invalidate(session);
             }
             catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", target); }

@@ -42,9 +42,10 @@ namespace CbDefense.Commands
                 return;
             }
             var session = GetSession();
+            var policies = Services(session).Policies;
             foreach (long id in Id!)
             {
-                if (TryRun(ctx => session.GetClient().GetPolicyAsync(id, ctx), id, "PolicyNotFound", "ExportPolicyFailed", out Policy p))
+                if (TryRun(ctx => policies.GetAsync(id, ctx), id, "PolicyNotFound", "ExportPolicyFailed", out Policy p))
                     Export(p);
             }
         }
@@ -118,15 +119,11 @@ namespace CbDefense.Commands
             {
                 string file;
                 Policy doc;
-                IDictionary<string, object?> info;
                 try
                 {
                     file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p);
                     if (!File.Exists(file)) throw new FileNotFoundException("The policy file '" + file + "' does not exist.", file);
                     doc = PolicyDocument.Load(file);
-                    // Check the file before anything is sent (the update is checked again once merged with the target).
-                    info = PolicyDocument.ForCreate(doc, Name);
-                    PolicyValues.ValidatePolicyInfo(info);
                 }
                 catch (FileNotFoundException ex) { WriteError(new ErrorRecord(ex, "PolicyFileNotFound", ErrorCategory.ObjectNotFound, p)); continue; }
                 catch (Exception ex) when (ex is ArgumentException || ex is FormatException || ex is IOException || ex is NotSupportedException)
@@ -136,15 +133,32 @@ namespace CbDefense.Commands
                 }
 
                 var session = GetSession();
-                string name = (info["name"] as string) ?? "";
+                var policies = Services(session).Policies;
+                var draft = PolicyDocument.Draft(doc, Name);
+                IDictionary<string, object?> create;
+                try
+                {
+                    // Check the file before anything is sent: converted to the session's generation when it is of the other
+                    // one (a v3 export into a Current org), with a warning naming what has no place there. An update is
+                    // checked again once merged with the target.
+                    create = policies.PrepareCreate(draft, CallLog);
+                }
+                catch (Exception ex) when (ex is ArgumentException || ex is FormatException)
+                {
+                    FlushLog();
+                    WriteError(new ErrorRecord(ex, "InvalidPolicyFile", ErrorCategory.InvalidData, p));
+                    continue;
+                }
+                FlushLog();
+                string name = draft.Name ?? "";
                 if (Update)
                 {
                     if (!ShouldProcess("policy id " + Id + " on " + session.Uri, "Replace with '" + name + "' from " + file)) continue;
                     try
                     {
-                        var target = Run(ctx => session.GetClient().GetPolicyAsync(Id, ctx));
-                        var replace = PolicyDocument.ForReplace(doc, target, Name);
-                        WriteObject(Run(ctx => session.GetClient().UpdatePolicyAsync(Id, replace, ctx)));
+                        var target = Run(ctx => policies.GetAsync(Id, ctx));
+                        var replace = policies.PrepareReplace(draft, target, null);
+                        WriteObject(Run(ctx => policies.ReplaceAsync(Id, replace, ctx)));
                     }
                     catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", Id); }
                     catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "ImportPolicyFailed", file); }
@@ -154,7 +168,7 @@ namespace CbDefense.Commands
                     if (!ShouldProcess(session.Uri.ToString(), "Create policy '" + name + "' from " + file)) continue;
                     try
                     {
-                        WriteObject(Run(ctx => session.GetClient().CreatePolicyAsync(info, ctx)));
+                        WriteObject(Run(ctx => policies.CreateAsync(create, ctx)));
                     }
                     catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "ImportPolicyFailed", file); }
                 }

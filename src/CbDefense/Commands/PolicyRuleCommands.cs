@@ -21,7 +21,8 @@ namespace CbDefense.Commands
         protected override void ProcessRecord()
         {
             var session = GetSession();
-            if (!TryRun(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx), PolicyId, "PolicyNotFound", "GetPolicyRuleFailed", out Policy policy))
+            var policies = Services(session).Policies;
+            if (!TryRun(ctx => policies.GetAsync(PolicyId, ctx), PolicyId, "PolicyNotFound", "GetPolicyRuleFailed", out Policy policy))
                 return;
             if (Id == null)
             {
@@ -96,11 +97,12 @@ namespace CbDefense.Commands
             }
             rule.Id = null;
             var session = GetSession();
+            var policies = Services(session).Policies;
             if (!ShouldProcess("policy id " + PolicyId + " on " + session.Uri, "Add rule " + rule)) return;
             long? ruleId;
             try
             {
-                ruleId = Run(ctx => session.GetClient().AddPolicyRuleAsync(PolicyId, rule, ctx));
+                ruleId = Run(ctx => policies.AddRuleAsync(PolicyId, rule, ctx));
             }
             catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", PolicyId); return; }
             catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "AddPolicyRuleFailed", rule); return; }
@@ -108,7 +110,7 @@ namespace CbDefense.Commands
             if (!PassThru) return;
             try
             {
-                var policy = Run(ctx => session.GetClient().GetPolicyAsync(PolicyId, ctx));
+                var policy = Run(ctx => policies.GetAsync(PolicyId, ctx));
                 var added = ruleId.HasValue
                     ? policy.Rules.FirstOrDefault(r => r.Id == ruleId)
                     : policy.Rules.LastOrDefault(r => r.Operation == rule.Operation && r.Action == rule.Action &&
@@ -201,22 +203,23 @@ namespace CbDefense.Commands
             }
 
             var session = GetSession();
+            var policies = Services(session).Policies;
             if (!ShouldProcess("rule " + ruleId + " of policy id " + policyId + " on " + session.Uri, "Replace" + (rule != null ? " with " + rule : ""))) return;
             try
             {
                 if (rule == null)
                 {
-                    var policy = Run(ctx => session.GetClient().GetPolicyAsync(policyId, ctx));
+                    var policy = Run(ctx => policies.GetAsync(policyId, ctx));
                     var current = policy.Rules.FirstOrDefault(r => r.Id == ruleId) ??
                                   throw new CbObjectNotFoundException("Rule " + ruleId + " was not found in " + PolicyInput.Describe(policy) + ".");
                     rule = Apply(current.Clone());
                     PolicyValues.ValidateRule(rule, ChangesApplication);
                 }
                 var toSend = rule;
-                Run(ctx => session.GetClient().ReplacePolicyRuleAsync(policyId, ruleId, toSend, ctx));
+                Run(ctx => policies.ReplaceRuleAsync(policyId, ruleId, toSend, ctx));
                 if (PassThru)
                 {
-                    var policy = Run(ctx => session.GetClient().GetPolicyAsync(policyId, ctx));
+                    var policy = Run(ctx => policies.GetAsync(policyId, ctx));
                     var saved = policy.Rules.FirstOrDefault(r => r.Id == ruleId);
                     if (saved != null) WriteObject(saved);
                 }
@@ -284,12 +287,13 @@ namespace CbDefense.Commands
                 Id = new[] { rid };
             }
             var session = GetSession();
+            var policies = Services(session).Policies;
             foreach (long id in Id!)
             {
                 if (!ShouldProcess("rule " + id + " of policy id " + PolicyId + " on " + session.Uri, "Remove")) continue;
                 try
                 {
-                    Run(ctx => session.GetClient().DeletePolicyRuleAsync(PolicyId, id, ctx));
+                    Run(ctx => policies.DeleteRuleAsync(PolicyId, id, ctx));
                 }
                 catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyRuleNotFound", id); }
                 catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "RemovePolicyRuleFailed", id); }
