@@ -669,10 +669,7 @@ internal static partial class Routes
         Task? answer;
         lock (s.Lock)
         {
-            if (OpenSession(ctx, s, v6, now, out answer) == null)
-            {
-                ctx.Response.Headers.Connection = "close"; // the body is not read
-            }
+            OpenSession(ctx, s, v6, now, out answer); // a 404 is answered before the body is read
         }
         if (answer != null)
         {
