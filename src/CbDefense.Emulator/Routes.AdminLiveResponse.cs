@@ -51,6 +51,7 @@ internal static partial class Routes
                 w.WriteStartObject();
                 w.WriteNumber("open", s.Lr.Sessions.Count(x => x.IsOpen));
                 w.WriteNumber("cap", s.Lr.Options.SessionCap);
+                w.WriteNumber("tempFiles", s.Lr.DiskFiles);
                 w.WriteStartArray("sessions");
                 foreach (var x in s.Lr.Sessions.OrderBy(x => x.Created))
                 {

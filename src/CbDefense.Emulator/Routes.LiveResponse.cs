@@ -845,7 +845,7 @@ internal static partial class Routes
             {
                 return LrNotFound(ctx, v6, "File " + fid + " not found in session " + session.Id);
             }
-            session.Files.Remove(f);
+            s.Lr.RemoveFile(session, f);
         }
         if (v6)
         {

@@ -106,6 +106,28 @@ public sealed class LiveResponseAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UploadedFiles_LeaveTheDiskWhenNothingRefersToThem()
+    {
+        async Task<int> Temp() => (await _emu.Ok("/_emulator/lr/sessions", null)).GetProperty("tempFiles").GetInt32();
+        var lr = new LrClient(_emu, v6: false);
+        long dev = await LrDevices.Online(_emu, "WINDOWS", 3);
+        int before = await Temp();
+        string id = await lr.Open(dev);
+        var a = await lr.Upload(id, new byte[1000]);
+        var b = await lr.Upload(id, new byte[2000]);
+        Assert.Equal(before + 2, await Temp());
+        Assert.Equal(200, (await _emu.Delete(lr.FilesPath(id) + "/" + a.GetInt64(), lr.Token)).Code);
+        Assert.Equal(before + 1, await Temp());
+        await lr.Ok(id, "put file", "C:\\TEMP\\kept.bin", ("file_id", b.GetInt64()));
+        await lr.Close(id);
+        Assert.Equal(before + 1, await Temp()); // the device's file still refers to it
+        id = await lr.Open(dev);
+        await lr.Ok(id, "delete file", "C:\\TEMP\\kept.bin");
+        Assert.Equal(before, await Temp());
+        await lr.Close(id);
+    }
+
+    [Fact]
     public async Task SameSeed_SameMachines()
     {
         var other = await Emu.Start("--devices", "40", "--events", "10", "--lr-large-file-mb", "1");

@@ -72,11 +72,14 @@ internal sealed class SliceBlob : Blob
     public SliceBlob(Blob inner, long offset, long count)
     {
         _inner = inner;
+        Inner = inner;
         _offset = Math.Min(offset, inner.Length);
         Length = Math.Max(0, Math.Min(count, inner.Length - _offset));
     }
 
     public override long Length { get; }
+
+    public Blob Inner { get; }
 
     public override Stream OpenRead()
     {

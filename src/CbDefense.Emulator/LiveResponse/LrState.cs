@@ -17,6 +17,7 @@ internal sealed partial class LrState : IDisposable
     private readonly Dictionary<string, LrSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StorageGrant> _grants = new(StringComparer.Ordinal);
     private readonly Dictionary<long, GeneratedBlob> _large = new();
+    private readonly HashSet<DiskBlob> _disk = new();
     private int _nextSession = 1;
     private readonly Rng _ids;
 
@@ -178,6 +179,7 @@ internal sealed partial class LrState : IDisposable
 
     private void RunDue(LrSession s, DateTimeOffset now)
     {
+        bool replaced = false;
         foreach (var c in s.Commands)
         {
             if (c.State != CommandState.Queued)
@@ -196,6 +198,15 @@ internal sealed partial class LrState : IDisposable
             Execute(s, c, end);
             c.State = CommandState.Done;
             s.LastCheckIn = end;
+            if (c.Dump is { IsCompletedSuccessfully: true } && c.Dump.Result is DiskBlob zip)
+            {
+                _disk.Add(zip);
+            }
+            replaced |= c.Name is "put file" or "delete file" or "memdump";
+        }
+        if (replaced)
+        {
+            Collect();
         }
         s.Vm.Tick(now);
     }
@@ -227,9 +238,77 @@ internal sealed partial class LrState : IDisposable
             if (c.State == CommandState.Queued)
             {
                 c.State = CommandState.Cancelled;
+                if (c.Dump is { IsCompletedSuccessfully: true } && c.Dump.Result is DiskBlob zip)
+                {
+                    _disk.Add(zip);
+                }
             }
         }
+        Collect();
     }
+
+    /// <summary>Counts a file of the temp folder (an upload, a compressed dump) for <see cref="Collect"/>.</summary>
+    public void Track(DiskBlob blob) => _disk.Add(blob);
+
+    private static Blob Unwrap(Blob b) => b is SliceBlob slice ? Unwrap(slice.Inner) : b;
+
+    /// <summary>Deletes the temp folder's files nothing refers to any more: no file of a device, no file of an open
+    /// session, no storage URL that is still valid. Keeps the disk bounded by what is live.</summary>
+    public void Collect()
+    {
+        if (_disk.Count == 0)
+        {
+            return;
+        }
+        var live = new HashSet<Blob>(ReferenceEqualityComparer.Instance);
+        foreach (var vm in _vms.Values)
+        {
+            foreach (var n in vm.Fs.Walk(vm.Fs.Root))
+            {
+                if (!n.IsDir)
+                {
+                    live.Add(Unwrap(n.Content));
+                }
+            }
+        }
+        foreach (var s in _sessions.Values)
+        {
+            if (!s.IsOpen)
+            {
+                continue;
+            }
+            foreach (var f in s.Files)
+            {
+                if (f.Content != null)
+                {
+                    live.Add(Unwrap(f.Content));
+                }
+            }
+            foreach (var c in s.Commands)
+            {
+                if (c.State == CommandState.Queued && c.Dump is { IsCompletedSuccessfully: true })
+                {
+                    live.Add(c.Dump.Result);
+                }
+            }
+        }
+        var now = DateTimeOffset.UtcNow;
+        foreach (var g in _grants.Values)
+        {
+            if (g.Expires > now)
+            {
+                live.Add(Unwrap(g.Blob));
+            }
+        }
+        foreach (var d in _disk.Where(d => !live.Contains(d)).ToList())
+        {
+            _disk.Remove(d);
+            Store.Delete(d);
+        }
+    }
+
+    /// <summary>Files of the temp folder still in use (for the admin API and tests).</summary>
+    public int DiskFiles => _disk.Count;
 
     /// <summary>Admin: puts an open session in status error (what a sensor failure looks like).</summary>
     public void Fail(LrSession s, DateTimeOffset now)
@@ -244,8 +323,18 @@ internal sealed partial class LrState : IDisposable
 
     // ------------------------------------------------------------------ files
 
+    public void RemoveFile(LrSession s, LrFile f)
+    {
+        s.Files.Remove(f);
+        Collect();
+    }
+
     public LrFile AddFile(LrSession s, string name, Blob? content, bool upload, DateTimeOffset now)
     {
+        if (content is DiskBlob disk)
+        {
+            _disk.Add(disk);
+        }
         long id = s.NextFileId++;
         var f = new LrFile
         {
@@ -279,6 +368,10 @@ internal sealed partial class LrState : IDisposable
         foreach (var k in _grants.Where(g => g.Value.Expires <= now).Select(g => g.Key).ToList())
         {
             _grants.Remove(k);
+        }
+        if (_disk.Count > 0)
+        {
+            Collect(); // expired grants may have held the last reference
         }
         string token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         _grants[token] = new StorageGrant(blob, fileName, now.AddSeconds(Options.StorageTtlSec));
