@@ -110,6 +110,7 @@ public sealed class LiveResponseSessionTests : IAsyncLifetime
     [Fact]
     public async Task CommandsPostedWhilePending_RunOnceActive()
     {
+        await Reset("{\"sessionDelayMs\": 1000, \"commandDelayMs\": 10}");
         var lr = new LrClient(_emu, v6: false);
         long dev = await LrDevices.Online(_emu, "LINUX");
         string id = (await lr.Create(dev)).Json.GetProperty("id").GetString()!;
@@ -121,6 +122,7 @@ public sealed class LiveResponseSessionTests : IAsyncLifetime
         Assert.Equal("complete", done.GetProperty("status").GetString());
         Assert.Contains(done.GetProperty("files").EnumerateArray(), f => f.GetProperty("filename").GetString() == "large.bin");
         await lr.Close(id);
+        await Reset("{}");
     }
 
     [Fact]
@@ -145,11 +147,11 @@ public sealed class LiveResponseSessionTests : IAsyncLifetime
     [Fact]
     public async Task Expiry_WithoutKeepalive_ClosesSession_KeepaliveKeepsItOpen()
     {
-        await Reset("{\"sessionTimeoutSec\": 1, \"sessionDelayMs\": 50, \"commandDelayMs\": 10}");
+        await Reset("{\"sessionTimeoutSec\": 2, \"sessionDelayMs\": 50, \"commandDelayMs\": 10}");
         var lr = new LrClient(_emu, v6: false);
         string idle = await lr.Open(await LrDevices.Online(_emu, "WINDOWS"));
         string kept = await lr.Open(await LrDevices.Online(_emu, "WINDOWS", 1));
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 9; i++)
         {
             await Task.Delay(300);
             var k = await _emu.Get(lr.SessionPath(kept) + "/keepalive", lr.Token);
@@ -241,7 +243,7 @@ public sealed class LiveResponseSessionTests : IAsyncLifetime
     [Fact]
     public async Task OfflineDevice_StaysPending_TimesOutAtCheckIn()
     {
-        await Reset("{\"sessionTimeoutSec\": 1, \"sessionDelayMs\": 10}");
+        await Reset("{\"sessionTimeoutSec\": 2, \"sessionDelayMs\": 10}");
         var lr = new LrClient(_emu, v6: false);
         long offline = await LrDevices.WithStatus(_emu, "INACTIVE");
         string id = (await lr.Create(offline)).Json.GetProperty("id").GetString()!;
@@ -253,7 +255,7 @@ public sealed class LiveResponseSessionTests : IAsyncLifetime
             Assert.Equal("PENDING", g.Json.GetProperty("status").GetString());
             Assert.Equal("pending", (await lr.GetCommand(id, p.Json.GetProperty("id").GetInt64())).Json.GetProperty("status").GetString());
         }
-        await Task.Delay(400);
+        await Task.Delay(1500);
         Assert.Equal("CLOSE", (await lr.GetSession(id)).Json.GetProperty("status").GetString());
         await Reset("{}");
     }
