@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,9 +95,16 @@ internal sealed class EmulatorHost : IAsyncDisposable
         {
         }
         await App.DisposeAsync().ConfigureAwait(false);
+        lock (State.Lock)
+        {
+            State.Lr.Dispose(); // the temp folder of uploaded files
+        }
     }
 
     // ------------------------------------------------------------------ pipeline
+
+    /// <summary>Largest Live Response upload accepted (the real service documents no limit; tested up to 1 GB).</summary>
+    internal const long MaxUploadBytes = 4L * 1024 * 1024 * 1024;
 
     private static readonly string[] ApiOrLr = { "API", "LIVE_RESPONSE" };
     private static readonly string[] SiemOnly = { "SIEM" };
@@ -111,8 +119,10 @@ internal sealed class EmulatorHost : IAsyncDisposable
         Legacy,
         /// <summary>The v6 platform routes cbapi already used (device actions, threat workflow, alerts v6, ...).</summary>
         SharedV6,
-        /// <summary>Routes of the current generation only: devices v6 and the policy service v1.</summary>
+        /// <summary>Routes of the current generation only: devices v6, Live Response v6 and the policy service v1.</summary>
         Current,
+        /// <summary>The storage a v6 Live Response download redirects to (<c>/_storage/...</c>): pre-signed URLs, no key.</summary>
+        Storage,
         /// <summary>Anything else (not a Carbon Black API path).</summary>
         Other,
     }
@@ -137,12 +147,17 @@ internal sealed class EmulatorHost : IAsyncDisposable
             if (slash >= 0)
             {
                 string tail = rest[(slash + 1)..];
-                if (tail.Equals("devices", StringComparison.OrdinalIgnoreCase) || tail.StartsWith("devices/", StringComparison.OrdinalIgnoreCase))
+                if (tail.Equals("devices", StringComparison.OrdinalIgnoreCase) || tail.StartsWith("devices/", StringComparison.OrdinalIgnoreCase)
+                    || tail.Equals("liveresponse", StringComparison.OrdinalIgnoreCase) || tail.StartsWith("liveresponse/", StringComparison.OrdinalIgnoreCase))
                 {
                     return RouteFamily.Current;
                 }
             }
             return RouteFamily.SharedV6;
+        }
+        if (path.StartsWith("/_storage/", StringComparison.OrdinalIgnoreCase))
+        {
+            return RouteFamily.Storage;
         }
         return path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase) ? RouteFamily.SharedV6 : RouteFamily.Other;
     }
@@ -158,7 +173,17 @@ internal sealed class EmulatorHost : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         string method = ctx.Request.Method;
         byte[] body = Array.Empty<byte>();
-        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        bool upload = Routes.IsUpload(method, path);
+        if (upload)
+        {
+            // Live Response uploads are streamed to disk by their handler, never buffered here
+            var limit = ctx.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (limit != null && !limit.IsReadOnly)
+            {
+                limit.MaxRequestBodySize = MaxUploadBytes;
+            }
+        }
+        else if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
         {
             using var ms = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
@@ -200,7 +225,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
             Method = method,
             Path = path,
             Query = ctx.Request.QueryString.Value ?? "",
-            Body = body.Length == 0 ? null : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 256 * 1024)),
+            Body = upload
+                ? "[" + (ctx.Request.ContentType ?? "no content type") + ", " + (ctx.Request.ContentLength?.ToString(CultureInfo.InvariantCulture) ?? "chunked") + " bytes: not logged]"
+                : body.Length == 0 ? null : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 256 * 1024)),
             KeyId = keyId,
             UserAgent = ctx.Request.Headers.UserAgent.FirstOrDefault(),
         };
@@ -325,6 +352,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
                     return;
                 case "truncated":
                 case "reset":
+                    if (Routes.IsStreamed(path))
+                    {
+                        await Cut(ctx, () => Authorized(ctx, next, state, endpoint, path, key), fire.Kind == "reset").ConfigureAwait(false);
+                        return;
+                    }
                     await Captured(ctx, () => Authorized(ctx, next, state, endpoint, path, key), fire.Kind == "reset").ConfigureAwait(false);
                     return;
             }
@@ -387,11 +419,123 @@ internal sealed class EmulatorHost : IAsyncDisposable
         await original.WriteAsync(all.AsMemory(0, part)).ConfigureAwait(false);
     }
 
+    /// <summary>Streamed content (file downloads): the handler writes through a stream that lets half of the
+    /// Content-Length through, then aborts the connection (reset) or ends the body there (truncated). Nothing is
+    /// buffered, so this works on a 256 MiB download.</summary>
+    private static async Task Cut(HttpContext ctx, Func<Task> inner, bool reset)
+    {
+        var original = ctx.Response.Body;
+        var cut = new CutStream(original, ctx, reset);
+        ctx.Response.Body = cut;
+        try
+        {
+            await inner().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cut.Cut)
+        {
+        }
+        finally
+        {
+            ctx.Response.Body = original;
+        }
+        if (reset && !cut.Cut)
+        {
+            // nothing (or too little) was written to cut: abort anyway, as a reset does
+            await original.FlushAsync().ConfigureAwait(false);
+            ctx.Abort();
+        }
+    }
+
+    private sealed class CutStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly HttpContext _ctx;
+        private readonly bool _reset;
+        private long _limit = -1;
+        private long _written;
+
+        public CutStream(Stream inner, HttpContext ctx, bool reset)
+        {
+            _inner = inner;
+            _ctx = ctx;
+            _reset = reset;
+        }
+
+        public bool Cut { get; private set; }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+
+        public override void Flush() => _inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Cut)
+            {
+                throw new OperationCanceledException("emulated fault: the body was cut");
+            }
+            if (_limit < 0)
+            {
+                long total = _ctx.Response.ContentLength ?? 2 * (long)buffer.Length;
+                _limit = Math.Max(1, total / 2);
+                if (!_reset)
+                {
+                    _ctx.Response.StatusCode = 200;
+                    _ctx.Response.ContentLength = _limit;
+                }
+            }
+            int take = (int)Math.Min(buffer.Length, _limit - _written);
+            if (take > 0)
+            {
+                await _inner.WriteAsync(buffer[..take], cancellationToken).ConfigureAwait(false);
+                _written += take;
+            }
+            if (_written >= _limit)
+            {
+                Cut = true;
+                await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (_reset)
+                {
+                    await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+                    _ctx.Abort();
+                }
+                throw new OperationCanceledException("emulated fault: the body was cut");
+            }
+        }
+    }
+
     /// <summary>Gone answer (current mode, legacy routes), key type per route, org key, then route existence.</summary>
     private static async Task Authorized(HttpContext ctx, Func<Task> next, EmulatorState state, Endpoint? endpoint, string path, ApiKey? key)
     {
         string api = state.Api;
         var family = Family(path);
+        if (family == RouteFamily.Storage)
+        {
+            // pre-signed storage URLs carry their own authorization (the token in the path), never an API key
+            if (endpoint == null || (endpoint.DisplayName?.StartsWith("405", StringComparison.Ordinal) ?? false))
+            {
+                await JsonOut.Send(ctx, endpoint == null ? 404 : 405, Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+                    + (endpoint == null ? "NoSuchKey" : "MethodNotAllowed") + "</Code><Message>" + (endpoint == null ? "The specified key does not exist." : "The specified method is not allowed against this resource.") + "</Message></Error>\n"), "application/xml").ConfigureAwait(false);
+                return;
+            }
+            await next().ConfigureAwait(false);
+            return;
+        }
         if (family == RouteFamily.Legacy && api == ApiModes.Current)
         {
             await Gone(ctx, state.Options.GoneStatus).ConfigureAwait(false);

@@ -79,6 +79,8 @@ internal sealed class EmulatorOptions
     public string Api { get; set; } = ApiModes.Both;
     /// <summary>What /integrationServices routes answer in current mode: 410 (default) or 404.</summary>
     public int GoneStatus { get; set; } = 410;
+    /// <summary>The Live Response simulator's settings (--lr-*).</summary>
+    public LiveResponse.LrOptions Lr { get; } = new();
 
     public static readonly ApiKey[] DefaultKeys =
     {
@@ -107,6 +109,15 @@ internal sealed class EmulatorOptions
           --notifications N        notifications queued at start (default 10)
           --workflow-seconds S     time a threat workflow takes from QUEUED to FINISHED (default 3)
           --fault SPEC             fault rule, repeatable: KIND[:key=value[,key=value...]]
+          --lr-session-delay-ms N  Live Response: PENDING -> ACTIVE after N ms (default 500)
+          --lr-command-delay-ms N  Live Response: a command completes after N ms (default 200)
+          --lr-session-timeout-sec N  Live Response: idle sessions close after N s (default 900)
+          --lr-session-cap N       Live Response: open sessions allowed per org (default 10)
+          --lr-large-file-mb N     Live Response: size of C:\TEMP\large.bin and /tmp/large.bin (default 64)
+          --lr-memdump-mb N        Live Response: size of a memory dump (default 8)
+          --lr-memdump-ms N        Live Response: how long a memdump runs (default 2000)
+          --lr-storage-ttl-sec N   Live Response: validity of a v6 download's storage URL (default 300)
+          --lr-v6-status-case C    Live Response: v6 command status case, upper (default) or lower
           --parent-pid PID         exit when that process exits
           --quiet                  no per-request console log
           --https                  serve HTTPS with a self-signed certificate for 127.0.0.1 and localhost
@@ -174,6 +185,12 @@ internal sealed class EmulatorOptions
                 case "--quiet": o.Quiet = true; break;
                 case "--https": o.Https = true; break;
                 case "--certificate-out": o.CertificateOut = Value(); break;
+                case string lr when lr.StartsWith("--lr-", StringComparison.Ordinal):
+                    if (!o.Lr.TrySetFromArg(lr, Value()))
+                    {
+                        throw new ArgumentException($"Unknown option '{args[i]}' (try --help)");
+                    }
+                    break;
                 case "--help":
                 case "-h":
                 case "-?":

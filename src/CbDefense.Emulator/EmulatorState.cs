@@ -41,6 +41,9 @@ internal sealed class EmulatorState
     public DateTimeOffset LastRefill;
     public double RefillCarry;
 
+    /// <summary>The Live Response simulator (sessions, machines, files); replaced on every reseed.</summary>
+    public LiveResponse.LrState Lr = null!;
+
     public List<FaultRule> Faults = new();
     public DateTimeOffset ThrottleUntil = DateTimeOffset.MinValue;
     public int ThrottleRetryAfter = 1;
@@ -65,8 +68,8 @@ internal sealed class EmulatorState
 
     public static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>Back to the seeded state (data, queues, workflows). Caller holds the lock or owns the object.</summary>
-    public void Reseed(int devices, int events, long seed)
+    /// <summary>Back to the seeded state (data, queues, workflows, Live Response). Caller holds the lock or owns the object.</summary>
+    public void Reseed(int devices, int events, long seed, LiveResponse.LrOptions? lr = null)
     {
         DeviceCount = devices;
         EventCount = events;
@@ -85,6 +88,8 @@ internal sealed class EmulatorState
         {
             EventById[e.EventId] = e;
         }
+        Lr?.Dispose();
+        Lr = new LiveResponse.LrState((lr ?? Options.Lr).Clone(), seed, Anchor, id => DeviceById.TryGetValue(id, out var dev) ? dev : null);
         Policies = Seeder.SeedPolicies(Anchor);
         NextPolicyId = 30_300;
         Alerts = Seeder.SeedAlerts(Math.Max(10, events / 10), seed, Anchor, Devices, Options.OrgKey);

@@ -60,6 +60,7 @@ internal static partial class Routes
             return AdminOk(ctx);
         });
         app.MapGet(Admin + "/info", ctx => Info(ctx, s));
+        MapAdminLiveResponse(app, s);
     }
 
     private static Task AdminOk(HttpContext ctx) => JsonOut.V3Success(ctx);
@@ -136,6 +137,7 @@ internal static partial class Routes
         int devices = s.Options.Devices, events = s.Options.Events;
         long seed = s.Options.Seed;
         string api = s.Options.Api;
+        var lr = s.Options.Lr.Clone();
         if (raw.Length > 0 && raw.Any(b => !char.IsWhiteSpace((char)b)))
         {
             string? err = ParseJson(raw, out var root);
@@ -146,7 +148,7 @@ internal static partial class Routes
             }
             if (root.ValueKind != JsonValueKind.Object)
             {
-                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"seed\": s, \"api\": \"legacy|current|both\"}").ConfigureAwait(false);
+                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"seed\": s, \"api\": \"legacy|current|both\", \"liveResponse\": {...}}").ConfigureAwait(false);
                 return;
             }
             foreach (var p in root.EnumerateObject())
@@ -193,15 +195,26 @@ internal static partial class Routes
                         }
                         api = mode;
                         break;
+                    case "liveResponse":
+                        try
+                        {
+                            lr.Apply(p.Value);
+                        }
+                        catch (FormatException e)
+                        {
+                            await AdminError(ctx, e.Message).ConfigureAwait(false);
+                            return;
+                        }
+                        break;
                     default:
-                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api)").ConfigureAwait(false);
+                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api, liveResponse)").ConfigureAwait(false);
                         return;
                 }
             }
         }
         lock (s.Lock)
         {
-            s.Reseed(devices, events, seed);
+            s.Reseed(devices, events, seed, lr);
             s.Api = api;
             s.ResetFaults();
             s.ClearLog();
@@ -379,6 +392,9 @@ internal static partial class Routes
                 w.WriteNumber("queuedNotifications", s.NotificationQueue.Count);
                 w.WriteNumber("workflowSeconds", s.Options.WorkflowSeconds);
                 w.WriteNumber("notificationRate", s.Options.NotificationRate);
+                w.WritePropertyName("liveResponse");
+                s.Lr.Options.WriteTo(w);
+                w.WriteNumber("liveResponseOpenSessions", s.Lr.Sessions.Count(x => x.IsOpen));
                 w.WriteStartArray("keys");
                 foreach (var k in s.Options.EffectiveKeys)
                 {

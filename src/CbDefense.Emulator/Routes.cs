@@ -48,6 +48,7 @@ internal static partial class Routes
         app.MapPost(V6 + "/devices/_scroll", ctx => ScrollDevicesV6(ctx, s));
         app.MapGet(V6 + "/devices/{id}", ctx => GetDeviceV6(ctx, s));
         MapPoliciesV1(app, s);
+        MapLiveResponse(app, s);
 
         MapAdmin(app, s);
     }
