@@ -64,6 +64,8 @@ namespace CbDefense
         public long? PolicyId { get; }
         /// <summary>For UpdatePolicy: the policy's name, when known (only to describe the action).</summary>
         public string? PolicyName { get; }
+        /// <summary>The search (criteria, query) that names the devices instead of <see cref="DeviceIds"/>, or null (the current API).</summary>
+        public IReadOnlyDictionary<string, object?>? Search { get; private set; }
         /// <summary>For UpdateSensorVersion: OS key (upper case) → version.</summary>
         public IReadOnlyDictionary<string, string>? SensorVersions { get; }
 
@@ -115,6 +117,16 @@ namespace CbDefense
 
         public static DeviceActionRequest DeleteSensor(IEnumerable<long> deviceIds) =>
             new DeviceActionRequest(DeviceActionType.DeleteSensor, CheckIds(deviceIds), null, null, null);
+
+        /// <summary>
+        /// The same action and options for the devices a search matches (the current API's <c>search</c> instead of
+        /// <c>device_id</c>); <paramref name="search"/> is the search part of a devices v6 _search body.
+        /// </summary>
+        public DeviceActionRequest ForSearch(IReadOnlyDictionary<string, object?> search)
+        {
+            if (search == null) throw new ArgumentNullException(nameof(search));
+            return new DeviceActionRequest(ActionType, Array.Empty<long>(), Toggle, PolicyId, SensorVersions, PolicyName) { Search = search };
+        }
 
         /// <summary>The same action and options for other device ids (the next batch).</summary>
         public DeviceActionRequest ForDevices(IEnumerable<long> deviceIds) =>
@@ -175,11 +187,9 @@ namespace CbDefense
         /// <summary>The JSON body as plain values: action_type, device_id, and options only when the action has options.</summary>
         internal Dictionary<string, object?> ToBody()
         {
-            var body = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["action_type"] = ActionTypeName,
-                ["device_id"] = DeviceIds.Cast<object?>().ToList(),
-            };
+            var body = new Dictionary<string, object?>(StringComparer.Ordinal) { ["action_type"] = ActionTypeName };
+            if (Search != null) body["search"] = Search.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            else body["device_id"] = DeviceIds.Cast<object?>().ToList();
             switch (ActionType)
             {
                 case DeviceActionType.Quarantine:

@@ -20,5 +20,14 @@ namespace CbDefense.Services
 
         /// <summary>The largest page size the search route takes.</summary>
         int MaximumPageSize { get; }
+
+        /// <summary>True when device actions can name their devices by a search rather than by ids (the current API).</summary>
+        bool SupportsActionBySearch { get; }
+
+        /// <summary>How many devices a search matches (one small request).</summary>
+        Task<long> CountAsync(DeviceQuery query, CallContext ctx);
+
+        /// <summary>The search part of a device action by search (criteria, query); InvalidOperationException where actions take ids only.</summary>
+        System.Collections.Generic.Dictionary<string, object?> SearchBody(DeviceQuery query);
     }
 }

@@ -30,9 +30,19 @@ namespace CbDefense.Commands
         private bool _progressShown;
 
         /// <summary>The devices to act on. Binds ids by value and Device objects by property name (DeviceId, alias Id).</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
         public long[] DeviceId { get; set; } = Array.Empty<long>();
+
+        /// <summary>
+        /// Acts on the devices a search of the current API matches (the search language, e.g. "os:WINDOWS AND name:kiosk*")
+        /// instead of ids: one request, whatever their number. -WhatIf says how many match and sends no action.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Query { get; set; }
+
+        private bool _gotIds;
 
         /// <summary>The host name of a piped Device (its Name), used only to name it in confirmations.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
@@ -78,6 +88,22 @@ namespace CbDefense.Commands
 
         protected override void ProcessRecord()
         {
+            if (Query != null)
+            {
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(DeviceId)) || _gotIds)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give the devices either as ids (-DeviceId, or piped) or as -Query, not both. Nothing was sent."),
+                                                          "QueryAndIds", ErrorCategory.InvalidArgument, Query));
+                ActBySearch();
+                return;
+            }
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(DeviceId)))
+            {
+                if (PipelineObject != null)
+                    WriteError(new ErrorRecord(new ArgumentException("The piped object has no DeviceId (or Id); nothing was sent for it."),
+                                               "NoDeviceId", ErrorCategory.InvalidArgument, PipelineObject));
+                return;
+            }
+            _gotIds = true;
             var session = GetSession();
             var pending = _pending.FirstOrDefault(p => ReferenceEquals(p.Session, session));
             if (pending == null)
@@ -120,6 +146,9 @@ namespace CbDefense.Commands
 
         protected override void EndProcessing()
         {
+            if (Query == null && !_gotIds && !MyInvocation.ExpectingInput)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Name the devices: -DeviceId, devices piped from Get-CbDevice, or -Query (current API). Nothing was sent."),
+                                                      "NoDevices", ErrorCategory.InvalidArgument, null));
             foreach (var pending in _pending)
             {
                 if (pending.Ids.Count > 0) Flush(pending, moreToCome: false);
@@ -131,6 +160,59 @@ namespace CbDefense.Commands
         }
 
         private string ActivityName => MyInvocation.MyCommand.Name;
+
+        /// <summary>-Query: one action request naming the devices by a search (the current API), after counting them.</summary>
+        private void ActBySearch()
+        {
+            var session = GetSession();
+            var devices = Services(session).Devices;
+            if (!devices.SupportsActionBySearch)
+            {
+                ThrowCbError(new InvalidOperationException(
+                    "-Query names the devices by a search of the current API (devices v6), which the Legacy session " + session.Uri + " does not speak. " +
+                    "Pipe the devices instead (Get-CbDevice -Filter ... | " + MyInvocation.MyCommand.Name + " ...), or connect with -ApiGeneration Current. Nothing was sent."),
+                    "QueryNeedsCurrentApi", Query);
+                return;
+            }
+            if (string.IsNullOrWhiteSpace(session.OrgKey))
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(CbClient.MissingOrgKeyMessage(session, DeviceActions.What)),
+                                                      "NoOrgKey", ErrorCategory.InvalidOperation, session));
+            PrepareSession(session);
+            var query = new DeviceQuery { Query = Query };
+            DeviceActionRequest request;
+            long count;
+            try
+            {
+                request = CreateRequest(session, new long[] { 1 }).ForSearch(devices.SearchBody(query));
+                count = Run(ctx => devices.CountAsync(query, ctx));
+            }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                ThrowCbError(ex, ErrorIdPrefix + "SearchFailed", Query);
+                return;
+            }
+            string action = request.Describe();
+            string target = count.ToString("N0", CultureInfo.InvariantCulture) + " device" + (count == 1 ? "" : "s") + " matching the query '" + Query + "'";
+            if (!ShouldSend(target, action)) return;
+            try
+            {
+                Run(ctx => devices.ActAsync(request, ctx));
+            }
+            catch (Exception ex) when (IsReportable(ex))
+            {
+                ThrowCbError(ex, ErrorIdPrefix + "Failed", Query);
+                return;
+            }
+            WriteVerbose(action + ": sent one request for the " + target + " to " + session.Uri + ".");
+            if (PassThru())
+            {
+                var search = devices.Search(query, 0, null, 1000);
+                while (!search.IsComplete)
+                    RunStreaming<Device, bool>((ctx, sink) => search.NextPageAsync(sink, ctx), WriteObject);
+            }
+        }
+
+        private bool PassThru() => PassThruRequested;
 
         private void Flush(Pending pending, bool moreToCome)
         {

@@ -23,6 +23,7 @@ The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the crede
 the command stops before sending anything.
 '@
     Parameters  = @{
+        Query      = 'Acts on the devices a search of the current API matches, in its search language (e.g. "os:WINDOWS AND name:kiosk*"), instead of ids: one request, whatever their number. -WhatIf says how many match and sends no action. Needs a Current session; not with -DeviceId or piped devices.'
         DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
         PipelineObject = 'The piped object, bound only so that objects that are not devices (a policy, a rule) are refused rather than their Id taken for a device id. Not meant to be given by hand.'
         DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
@@ -38,6 +39,7 @@ the command stops before sending anything.
     }
     Outputs     = @{ 'CbDefense.Device' = 'With -PassThru, each device as it is after the action. Nothing otherwise.' }
     Examples    = @(
+        @{ Code = "Set-CbDeviceBackgroundScan -Query 'os:WINDOWS AND name:kiosk*' -Enabled `$true -WhatIf"; Remarks = 'On a Current session: says how many devices the search matches and sends nothing; without -WhatIf, one request acts on all of them.' }
         @{ Code = 'Get-CbDevice -HostName ''SRV-*'' | Set-CbDeviceBackgroundScan -Enabled $true -Force'; Remarks = 'Starts a background scan on every server, without prompting.' }
         @{ Code = 'Set-CbDeviceBackgroundScan -DeviceId 12345 -Enabled $false -PassThru | Select-Object Name, ScanStatus, ScanLastActionTime'; Remarks = 'Stops the scan on one device and shows its scan status.' }
         @{ Code = '1001, 1002, 1003 | Set-CbDeviceBackgroundScan -Enabled $true -WhatIf'; Remarks = 'Shows the one request that would be sent for three ids.' }

@@ -24,6 +24,7 @@ The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the crede
 the command stops before sending anything.
 '@
     Parameters  = @{
+        Query      = 'Acts on the devices a search of the current API matches, in its search language (e.g. "os:WINDOWS AND name:kiosk*"), instead of ids: one request, whatever their number. -WhatIf says how many match and sends no action. Needs a Current session; not with -DeviceId or piped devices.'
         DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
         PipelineObject = 'The piped object, bound only so that objects that are not devices (a policy, a rule) are refused rather than their Id taken for a device id. Not meant to be given by hand.'
         DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
@@ -39,6 +40,7 @@ the command stops before sending anything.
     }
     Outputs     = @{ 'CbDefense.Device' = 'With -PassThru, each device as it is after the action. Nothing otherwise.' }
     Examples    = @(
+        @{ Code = "Set-CbDeviceBypass -Query 'os:WINDOWS AND name:kiosk*' -Enabled `$false -WhatIf"; Remarks = 'On a Current session: says how many devices the search matches and sends nothing; without -WhatIf, one request acts on all of them.' }
         @{ Code = 'Set-CbDeviceBypass -DeviceId 12345 -Enabled $true'; Remarks = 'Puts one device in bypass mode, after confirming.' }
         @{ Code = 'Get-CbDevice | Where-Object Status -eq ''BYPASS'' | Set-CbDeviceBypass -Enabled $false -Force'; Remarks = 'Ends bypass on every device in bypass, without prompting.' }
         @{ Code = 'Get-CbDevice -HostName ''build-*'' | Set-CbDeviceBypass -Enabled $true -WhatIf'; Remarks = 'Lists the batches that would be sent; sends nothing.' }

@@ -23,6 +23,7 @@ The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the crede
 the command stops before sending anything.
 '@
     Parameters  = @{
+        Query      = 'Acts on the devices a search of the current API matches, in its search language (e.g. "os:WINDOWS AND name:kiosk*"), instead of ids: one request, whatever their number. -WhatIf says how many match and sends no action. Needs a Current session; not with -DeviceId or piped devices.'
         DeviceId   = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
         PipelineObject = 'The piped object, bound only so that objects that are not devices (a policy, a rule) are refused rather than their Id taken for a device id. Not meant to be given by hand.'
         DeviceName = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
@@ -38,6 +39,7 @@ the command stops before sending anything.
     }
     Outputs     = @{ 'CbDefense.Device' = 'With -PassThru, each device as it is after the action. Nothing otherwise.' }
     Examples    = @(
+        @{ Code = "Set-CbDeviceQuarantine -Query 'os:WINDOWS AND name:kiosk*' -Enabled `$true -WhatIf"; Remarks = 'On a Current session: says how many devices the search matches and sends nothing; without -WhatIf, one request acts on all of them.' }
         @{ Code = 'Get-CbDevice -HostName ''web*'' | Set-CbDeviceQuarantine -Enabled $true'; Remarks = 'Quarantines every device whose host name starts with web, asking once per batch of 1,000.' }
         @{ Code = 'Set-CbDeviceQuarantine -DeviceId 12345 -Enabled $true -WhatIf'; Remarks = 'Shows what would be quarantined and sends nothing.' }
         @{ Code = 'Set-CbDeviceQuarantine -DeviceId 12345, 67890 -Enabled $false -Force -PassThru | Format-Table Name, Status, Quarantined'; Remarks = 'Releases two devices without prompting and shows their state afterwards.' }

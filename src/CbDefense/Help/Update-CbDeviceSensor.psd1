@@ -26,6 +26,7 @@ The session needs an org key (Connect-CbDefense -OrgKey, or org_key in the crede
 the command stops before sending anything.
 '@
     Parameters  = @{
+        Query      = 'Acts on the devices a search of the current API matches, in its search language (e.g. "os:WINDOWS AND name:kiosk*"), instead of ids: one request, whatever their number. -WhatIf says how many match and sends no action. Needs a Current session; not with -DeviceId or piped devices.'
         DeviceId      = 'The ids of the devices to act on. Binds from the pipeline by value (ids) and by property name (DeviceId or Id, so Device objects from Get-CbDevice). Ids must be positive.'
         PipelineObject = 'The piped object, bound only so that objects that are not devices (a policy, a rule) are refused rather than their Id taken for a device id. Not meant to be given by hand.'
         DeviceName    = 'Bound from the Name of piped Device objects; used only to name the devices in confirmation messages. Not meant to be given by hand.'
@@ -41,6 +42,7 @@ the command stops before sending anything.
     }
     Outputs     = @{ 'CbDefense.Device' = 'With -PassThru, each device as it is after the action. Nothing otherwise.' }
     Examples    = @(
+        @{ Code = "Update-CbDeviceSensor -Query 'os:WINDOWS AND name:kiosk*' -SensorVersion @{ WINDOWS = '3.6.0.1979' } -WhatIf"; Remarks = 'On a Current session: says how many devices the search matches and sends nothing; without -WhatIf, one request acts on all of them.' }
         @{ Code = 'Get-CbDevice | Where-Object { $_.DeviceType -eq ''WINDOWS'' -and $_.AdditionalProperties[''sensorOutOfDate''] } | Update-CbDeviceSensor -SensorVersion @{ WINDOWS = ''3.6.0.1979'' }'; Remarks = 'Updates the Windows sensors that are out of date.' }
         @{ Code = 'Update-CbDeviceSensor -DeviceId 12345, 67890 -SensorVersion @{ WINDOWS = ''3.6.0.1979''; MAC = ''3.5.1.19''; RHEL = ''2.11.2.481'' } -Force'; Remarks = 'Updates two devices, whatever their OS, without prompting.' }
         @{ Code = 'Get-CbDevice -HostName ''web-*'' | Update-CbDeviceSensor -SensorVersion @{ UBUNTU = ''2.11.2.481'' } -WhatIf'; Remarks = 'Shows the batches that would be sent; nothing is sent.' }

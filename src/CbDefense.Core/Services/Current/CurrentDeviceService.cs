@@ -79,6 +79,8 @@ namespace CbDefense.Services.Current
 
         public Task<DeviceActionResult> ActAsync(DeviceActionRequest request, CallContext ctx) => DeviceActions.SendAsync(_client, request, ctx);
 
+        public bool SupportsActionBySearch => true;
+
         /// <summary>How many devices a search matches (one _search of one row), e.g. for -WhatIf of an action by search.</summary>
         public async Task<long> CountAsync(DeviceQuery query, CallContext ctx)
         {

@@ -64,6 +64,19 @@ namespace CbDefense.Services.Legacy
         }
 
         public Task<DeviceActionResult> ActAsync(DeviceActionRequest request, CallContext ctx) => DeviceActions.SendAsync(_client, request, ctx);
+
+        public bool SupportsActionBySearch => false;
+
+        public async Task<long> CountAsync(DeviceQuery query, CallContext ctx)
+        {
+            var search = Search(query, 0, 1, 1);
+            await search.NextPageAsync(_ => { }, ctx).ConfigureAwait(false);
+            return search.ServerTotal ?? 0;
+        }
+
+        public Dictionary<string, object?> SearchBody(DeviceQuery query) =>
+            throw new InvalidOperationException("A device action by -Query needs the current API (devices v6), which a Legacy session does not speak. " +
+                                                "Pipe the devices instead: Get-CbDevice -Filter ... | Set-CbDeviceQuarantine ..., or connect with -ApiGeneration Current.");
     }
 
     /// <summary>
