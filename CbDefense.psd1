@@ -15,6 +15,7 @@
         'Disconnect-CbDefense'
         'Get-CbDefenseSession'
         'Get-CbDevice'
+        'Set-CbDevice'
         'Invoke-CbApi'
         # Device actions
         'Remove-CbDevice'

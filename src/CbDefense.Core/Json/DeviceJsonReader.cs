@@ -213,7 +213,11 @@ namespace CbDefense.Json
             while (true)
             {
                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
-                if (r.TokenType == JsonToken.EndObject) return d;
+                if (r.TokenType == JsonToken.EndObject)
+                {
+                    d.MarkAsRead();
+                    return d;
+                }
                 string name = (string)r.Value!;
                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
                 if (!fields.TryGetValue(name, out var set) || !set(r, d, name)) Extra(d, name, r);

@@ -150,6 +150,23 @@ namespace CbDefense
         [JsonIgnore]
         public Session? Session { get; internal set; }
 
+        // The fields Set-CbDevice can change, as they were read: a piped device that was edited sends only what changed.
+        private (long? PolicyId, string? PolicyName, string? TargetPriority)? _asRead;
+
+        internal void MarkAsRead() => _asRead = (PolicyId, PolicyName, TargetPriorityType);
+
+        /// <summary>The fields Set-CbDevice can change that differ from what was read (all set ones when it was not read).</summary>
+        public DeviceChanges GetChanges()
+        {
+            var read = _asRead ?? (null, null, null);
+            var c = new DeviceChanges();
+            // A new policy id wins over the name (which the reader filled in for the old one).
+            if (PolicyId != read.PolicyId) c.PolicyId = PolicyId;
+            else if (!string.Equals(PolicyName, read.PolicyName, StringComparison.Ordinal)) c.PolicyName = PolicyName;
+            if (!string.Equals(TargetPriorityType, read.TargetPriority, StringComparison.Ordinal)) c.TargetPriority = TargetPriorityType;
+            return c;
+        }
+
         public override string ToString() => Name ?? DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -79,6 +79,28 @@ namespace CbDefense.Services.Current
 
         public Task<DeviceActionResult> ActAsync(DeviceActionRequest request, CallContext ctx) => DeviceActions.SendAsync(_client, request, ctx);
 
+        /// <summary>
+        /// The current API changes a device's policy with the UPDATE_POLICY device action (a policy given by name is
+        /// resolved first); it has no route to change other fields, such as the target priority.
+        /// </summary>
+        public async Task<Device> UpdateAsync(long id, DeviceChanges changes, CallContext ctx)
+        {
+            if (changes == null || changes.IsEmpty) throw new ArgumentException("Nothing to change: give -PolicyId or -PolicyName.");
+            if (changes.TargetPriority != null)
+                throw new InvalidOperationException("The current API has no route that changes a device's target priority (the legacy v3 PATCH did; devices v6 " +
+                                                    "only changes a device through device actions: quarantine, bypass, background scan, policy, sensor version, " +
+                                                    "uninstall, delete). Set it in the console. Nothing was sent.");
+            long policyId;
+            if (changes.PolicyId.HasValue) policyId = changes.PolicyId.Value;
+            else
+            {
+                var services = await _client.Session.GetServicesAsync(ctx).ConfigureAwait(false);
+                policyId = (await services.Policies.ResolveAsync(changes.PolicyName!, ctx).ConfigureAwait(false)).Id;
+            }
+            await ActAsync(DeviceActionRequest.UpdatePolicy(policyId, new[] { id }), ctx).ConfigureAwait(false);
+            return await GetAsync(id, ctx).ConfigureAwait(false);
+        }
+
         public bool SupportsActionBySearch => true;
 
         /// <summary>How many devices a search matches (one _search of one row), e.g. for -WhatIf of an action by search.</summary>

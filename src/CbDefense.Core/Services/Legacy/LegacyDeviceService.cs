@@ -65,6 +65,43 @@ namespace CbDefense.Services.Legacy
 
         public Task<DeviceActionResult> ActAsync(DeviceActionRequest request, CallContext ctx) => DeviceActions.SendAsync(_client, request, ctx);
 
+        /// <summary>PATCH /integrationServices/v3/device/{id} with only the changed fields, unwrapped (as cbapi's Device.save sends it).</summary>
+        public async Task<Device> UpdateAsync(long id, DeviceChanges changes, CallContext ctx)
+        {
+            if (changes == null || changes.IsEmpty) throw new ArgumentException("Nothing to change: give -PolicyId, -PolicyName or -TargetPriority.");
+            var body = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (changes.PolicyId.HasValue) body["policyId"] = changes.PolicyId.Value;
+            if (changes.PolicyName != null) body["policyName"] = changes.PolicyName;
+            if (changes.TargetPriority != null) body["targetPriorityType"] = changes.TargetPriority;
+            string path = DevicePath + "/" + id.ToString(CultureInfo.InvariantCulture);
+            Dictionary<string, object?> reply;
+            try
+            {
+                reply = await _client.SendForObjectAsync(_client.JsonRequest(new HttpMethod("PATCH"), path, null, body), ctx).ConfigureAwait(false);
+            }
+            catch (CbObjectNotFoundException ex) when (ex.StatusCode == 404)
+            {
+                throw NotFound.Wrap("Device " + id.ToString(CultureInfo.InvariantCulture), ex);
+            }
+            var device = reply.TryGetValue("deviceInfo", out var di) && di is Dictionary<string, object?> info
+                ? DeviceJsonReader.ParseDevice(PlainJson.Serialize(info), _client.Session)
+                : await GetAsync(id, ctx).ConfigureAwait(false);
+            // The v3 API ignores fields it does not take: a change that did not happen is an error, not a success.
+            var missed = new List<string>();
+            if (changes.PolicyId.HasValue && device.PolicyId != changes.PolicyId) missed.Add("policyId");
+            if (changes.PolicyName != null && !string.Equals(device.PolicyName, changes.PolicyName, StringComparison.OrdinalIgnoreCase)) missed.Add("policyName");
+            if (changes.TargetPriority != null && !string.Equals(device.TargetPriorityType, changes.TargetPriority, StringComparison.OrdinalIgnoreCase)) missed.Add("targetPriorityType");
+            if (missed.Count > 0)
+                throw new CbServerException("The server accepted the change of device " + id.ToString(CultureInfo.InvariantCulture) + " but did not apply " +
+                                            string.Join(", ", missed) + " (the device reads " + string.Join(", ", missed.Select(m => m + " = " + Shown(device, m))) +
+                                            ") [PATCH " + path + "]")
+                { StatusCode = 200, Method = "PATCH", RequestUri = path };
+            return device;
+        }
+
+        private static string Shown(Device d, string field) =>
+            field == "policyId" ? d.PolicyId?.ToString(CultureInfo.InvariantCulture) ?? "null" : field == "policyName" ? d.PolicyName ?? "null" : d.TargetPriorityType ?? "null";
+
         public bool SupportsActionBySearch => false;
 
         public async Task<long> CountAsync(DeviceQuery query, CallContext ctx)
