@@ -10,6 +10,7 @@ $script:DefaultKeys = [ordered]@{
     API           = 'EMUAPISECRETKEY0000000001/EMUAPI0001'
     SIEM          = 'EMUSIEMSECRETKEY00000001/EMUSIEM001'
     LIVE_RESPONSE = 'EMULRSECRETKEY0000000001/EMULR00001'
+    CUSTOM        = 'EMUCUSTOMSECRETKEY0000001/EMUCUST001'
 }
 
 function Get-CbEmulatorPath {
@@ -83,6 +84,7 @@ function Start-CbEmulator {
         ApiToken   = $script:DefaultKeys.API
         SiemToken  = $script:DefaultKeys.SIEM
         LrToken    = $script:DefaultKeys.LIVE_RESPONSE
+        CustomToken = $script:DefaultKeys.CUSTOM
         CertificateFile = $certificateFile
         Process    = $process
     }

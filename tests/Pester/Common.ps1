@@ -7,8 +7,12 @@ if (-not (Test-Path (Join-Path $script:ModulePath 'CbDefense.psd1'))) {
 Import-Module (Join-Path $script:RepoRoot 'tools/CbEmulator.psm1') -Force
 Import-Module $script:ModulePath -Force
 
+# Generation: Legacy (the API key, v3 routes), Current (the Custom key, the current API) or Auto (the API key, probing).
 function script:Connect-TestEmulator {
-    param([Parameter(Mandatory)] $Emulator, [string] $Token = $Emulator.ApiToken, [hashtable] $Extra = @{})
+    param([Parameter(Mandatory)] $Emulator, [string] $Token, [hashtable] $Extra = @{},
+          [ValidateSet('Legacy', 'Current', 'Auto')] [string] $Generation = 'Legacy')
+    if (-not $Token) { $Token = if ($Generation -eq 'Current') { $Emulator.CustomToken } else { $Emulator.ApiToken } }
+    if (-not $Extra.ContainsKey('ApiGeneration')) { $Extra = $Extra.Clone(); $Extra.ApiGeneration = $Generation }
     $secret, $id = $Token -split '/', 2
     Connect-CbDefense -Uri $Emulator.Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $Emulator.OrgKey @Extra
 }

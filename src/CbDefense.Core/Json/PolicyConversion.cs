@@ -56,6 +56,7 @@ namespace CbDefense.Json
             {
                 switch (kv.Key)
                 {
+                    case "id": break; // the settings' own id, managed by the server
                     case "rules": v1["rules"] = PolicyJson.Clone(kv.Value); break;
                     case "sensorSettings": v1["sensor_settings"] = PolicyJson.Clone(kv.Value); break;
                     case "knownBadHashAutoDeleteDelayMs": v1["auto_delete_known_bad_hashes_delay"] = kv.Value; break;

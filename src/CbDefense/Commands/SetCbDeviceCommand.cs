@@ -63,8 +63,9 @@ namespace CbDefense.Commands
                 }
                 string target = InputObject?.Name != null ? "device " + InputObject.Name + " (" + id + ")" : "device " + id;
                 if (!ShouldProcess(target + " on " + session.Uri, "Set " + changes)) continue;
-                if (TryRun(ctx => devices.UpdateAsync(id, changes, ctx), id, "DeviceNotFound", "SetDeviceFailed", out Device saved) && PassThru)
-                    WriteObject(saved);
+                if (!TryRun(ctx => devices.UpdateAsync(id, changes, ctx), id, "DeviceNotFound", "SetDeviceFailed", out Device saved)) continue;
+                InputObject?.MarkAsRead(); // what it holds is now what the server has
+                if (PassThru) WriteObject(saved);
             }
         }
     }
