@@ -53,15 +53,21 @@
             Tags         = @('CarbonBlack', 'CbDefense', 'EndpointStandard', 'Security', 'EDR', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ReleaseNotes = @'
-0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 29 cmdlets, speaking the legacy API generation (the v3
-integrationServices routes, with the v6 routes that generation uses for device actions, the threat workflow and
-alert search suggestions).
+0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 30 cmdlets, on both API generations behind the same cmdlets:
+the legacy API generation (the v3 integrationServices routes cbapi speaks, with the v6 routes that generation uses
+for device actions, the threat workflow and alert search suggestions) and the current one (devices v6 with
+_search and _scroll, policy service v1, Custom keys, the org key in every route), which a real tenant needs since
+Carbon Black switched the v3 routes off in 2024-2025. Connect-CbDefense -ApiGeneration Auto|Legacy|Current (Auto
+probes once); a retired legacy route is an error that says what to connect with.
 - Sessions: Connect-CbDefense from cbapi credentials profiles, CBAPI_* environment variables or explicit values;
   several sessions side by side; output objects carry their session. Get-CbDefenseSession, Disconnect-CbDefense.
-- Devices: Get-CbDevice streams page by page with host, owner, IP and key:value filters, wildcard host names and
-  exact -First/-Skip/-IncludeTotalCount; quarantine, bypass, background scan, policy, sensor update, uninstall and
-  delete in batches of 1,000 ids.
-- Policies: get, create, clone, save, remove, export to and import from JSON files without losing a field; rules
+- Devices: Get-CbDevice streams page by page (writing each device as it is parsed) with exact names (wildcards
+  make patterns), -Status/-OS/-PolicyId/-TargetPriority, key:value filters the server would ignore applied on the
+  client or refused, -Query/-Criteria/-Sort on the current API, exact -First/-Skip/-IncludeTotalCount; -Id a few at
+  a time; Set-CbDevice (cbapi's Device.save()); quarantine, bypass, background scan, policy, sensor update,
+  uninstall and delete in batches of 1,000 ids, or on the current API by -Query in one request.
+- Policies: get, create (with only a name: the Standard policy's settings), clone, save, remove, export to and
+  import from JSON files without losing a field, across generations with the documented field mapping; rules
   added, replaced and removed with server ids.
 - Events (Get-CbEvent, past the API's 10,000 rows per query), threat dismissal and update with -Wait, workflow
   status, alert search suggestions, SIEM notifications (Get-CbNotification; Watch-CbNotification with a crash-safe

@@ -129,6 +129,52 @@ try {
     Get-CbDevice -Id 999999999 -ErrorAction SilentlyContinue -ErrorVariable notFound
     Write-Wrapped ("  -> {0}: {1}" -f $notFound[0].CategoryInfo.Category, $notFound[0].Exception.Message)
 
+    # ------------------------------------------------------------------ the current API generation
+    Show-Step 'A real tenant today speaks the current API: a Custom key, the org key; Auto finds out on the first call' @(
+        '$current = Connect-CbDefense -Uri ... -ApiId EMUCUST001 -ApiSecretKey ... -OrgKey EMUORG01'
+        'Get-CbDevice -Session $current -First 3; Get-CbDefenseSession')
+    $cSecret, $cId = $emulator.CustomToken -split '/', 2
+    $current = Connect-CbDefense -Uri $emulator.Uri -ApiId $cId -ApiSecretKey (ConvertTo-SecureString $cSecret -AsPlainText -Force) -OrgKey $emulator.OrgKey
+    Get-CbDevice -Session $current -First 3 | Format-Table | Out-Host
+    Get-CbDefenseSession | Format-Table | Out-Host
+
+    Show-Step 'The same command on both generations, over the same devices' @(
+        "Get-CbDevice -HostName 'web*' -Session `$session | Measure-Object"
+        "Get-CbDevice -HostName 'web*' -Session `$current | Measure-Object")
+    Write-Host ("  -> Legacy: {0} devices, Current: {1} devices" -f
+        @(Get-CbDevice -HostName 'web*' -Session $session).Count, @(Get-CbDevice -HostName 'web*' -Session $current).Count)
+
+    Show-Step 'The current API''s search language, criteria and sort' @(
+        "Get-CbDevice -Session `$current -Query 'os:MAC' -Status REGISTERED -Sort '-last_contact_time' -First 3")
+    Get-CbDevice -Session $current -Query 'os:MAC' -Status REGISTERED -Sort '-last_contact_time' -First 3 | Format-Table | Out-Host
+
+    Show-Step 'A device action by search: -WhatIf counts the devices, one request acts on all of them' @(
+        "Set-CbDeviceBackgroundScan -Session `$current -Query 'os:LINUX' -Enabled `$true -WhatIf")
+    Set-CbDeviceBackgroundScan -Session $current -Query 'os:LINUX' -Enabled $true -WhatIf
+
+    $migration = Join-Path ([System.IO.Path]::GetTempPath()) "cbdemo-policy-$PID.json"
+    Show-Step 'Migrate a policy from the v3 API to the policy service (the fields are mapped)' @(
+        "Export-CbPolicy -Session `$session -Id 30245 -Path policy.json"
+        "Import-CbPolicy -Session `$current -Path policy.json -Name 'Executives (v1)'")
+    Export-CbPolicy -Session $session -Id 30245 -Path $migration
+    Import-CbPolicy -Session $current -Path $migration -Name 'Executives (v1)' -WarningAction SilentlyContinue | Out-Host
+    Remove-Item $migration -ErrorAction SilentlyContinue
+    Disconnect-CbDefense -Session $current
+
+    Show-Step 'Where Carbon Black has retired the v3 routes, a Legacy session says what to do' @(
+        '# an emulator that answers as the real cloud does now (--api current)'
+        "Get-CbDevice -Session `$legacy -First 1")
+    $retired = Start-CbEmulator -Devices 5 -ExtraArguments @('--api', 'current')
+    try {
+        $aSecret, $aId = $retired.ApiToken -split '/', 2
+        $legacy = Connect-CbDefense -Uri $retired.Uri -ApiId $aId -ApiSecretKey (ConvertTo-SecureString $aSecret -AsPlainText -Force) `
+            -OrgKey $retired.OrgKey -ApiGeneration Legacy
+        try { Get-CbDevice -Session $legacy -First 1 }
+        catch { Write-Wrapped ("  -> {0}: {1}" -f $_.CategoryInfo.Category, $_.Exception.Message) }
+        Disconnect-CbDefense -Session $legacy
+    }
+    finally { Stop-CbEmulator $retired }
+
     Show-Step 'Disconnect' 'Disconnect-CbDefense'
     Disconnect-CbDefense
     Write-Host ''

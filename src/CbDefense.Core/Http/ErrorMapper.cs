@@ -87,7 +87,9 @@ namespace CbDefense.Http
         internal static string RetiredMessage(string path, string status, string detail)
         {
             bool legacy = path.StartsWith("/integrationServices/", StringComparison.OrdinalIgnoreCase);
-            return "The server has retired this route (HTTP " + status + "): " + detail + ". " +
+            string d = detail.TrimEnd();
+            if (d.Length > 0 && ".!?".IndexOf(d[d.Length - 1]) < 0) d += ".";
+            return "The server has retired this route (HTTP " + status.Replace(" (", " ").Replace(")", "") + "): " + d + " " +
                    (legacy
                        ? "Carbon Black switched the legacy v3 API off in 2024-2025. Connect with -ApiGeneration Current, the org key (-OrgKey) " +
                          "and an API key of access level Custom (API, SIEM and LIVE_RESPONSE keys were retired too)."
