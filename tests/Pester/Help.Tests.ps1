@@ -49,7 +49,8 @@ Describe 'about_CbDefense' {
     It 'tells what is true of this version: <What>' -ForEach @(
         @{ What = 'credentials files and environment variables'; Pattern = 'credentials\.psc.*CBAPI_URL' }
         @{ What = 'several sessions and the default session'; Pattern = '(?s)default session.*-Session' }
-        @{ What = 'the legacy generation spoken today'; Pattern = '(?s)Today the module\s+speaks the legacy' }
+        @{ What = 'both generations, and what a real tenant needs today'; Pattern = '(?s)speaks both behind the same cmdlets.*a real tenant today needs a Current session.*-ApiGeneration Current' }
+        @{ What = 'how Auto finds the generation'; Pattern = '(?s)Auto \(the default\) finds out on the first call' }
         @{ What = 'the 429 gate'; Pattern = '(?s)429.*no request of that session' }
         @{ What = 'POST is never sent twice'; Pattern = 'POST or PATCH is never sent twice' }
         @{ What = 'the emulator keys'; Pattern = 'EMUAPISECRETKEY0000000001/EMUAPI0001' }
@@ -71,6 +72,8 @@ Describe 'The manifest''s release notes' {
         $notes | Should -Not -Match 'First version: sessions, the HTTP pipeline, Get-CbDevice and Invoke-CbApi'
         $notes | Should -Match "$($manifest.CmdletsToExport.Count) cmdlets"
         $notes | Should -Match 'legacy API generation'
+        $notes | Should -Match 'current one \(devices v6'
+        $notes | Should -Match 'Set-CbDevice'
         foreach ($word in 'Get-CbDevice', 'Get-CbEvent', 'Watch-CbNotification', 'Invoke-CbApi', 'about_CbDefense') {
             $notes | Should -Match ([regex]::Escape($word))
         }
