@@ -47,11 +47,11 @@ function Invoke-Scenario([string] $Name, [string] $Script, $Emulator, [hashtable
 }
 
 $moduleScenario = @'
-param($ModulePath, $Uri, $Token, $OrgKey, $First)
+param($ModulePath, $Uri, $Token, $OrgKey, $First, $Generation = 'Legacy')
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
 $secret, $id = $Token -split '/', 2
-$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey -ApiGeneration $Generation
 [GC]::Collect()
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $n = if ([int]$First -gt 0) { (Get-CbDevice -First $First | Measure-Object).Count } else { (Get-CbDevice | Measure-Object).Count }
@@ -97,6 +97,77 @@ public static class BareReader {
 [GC]::Collect()
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $n = [BareReader]::Run($Uri, $Token)
+$sw.Stop()
+[pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
+'@
+
+# The current-API baseline: a bare C# reader of the same pages as the module (one 100-row _search, then _scroll with
+# 1,000 rows and search_after until the cursor is empty), only parsing the JSON.
+$currentReaderScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+Add-Type -IgnoreWarnings -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib, System.Collections, System.Linq -TypeDefinition @"
+using System;
+using System.IO;
+using System.Net.Http;
+using System.Text;
+using Newtonsoft.Json;
+public static class BareCurrentReader {
+    static int Page(HttpClient http, string url, string body, ref string after) {
+        var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using (var resp = http.PostAsync(url, content, default).GetAwaiter().GetResult())
+        using (var stream = resp.Content.ReadAsStreamAsync().GetAwaiter().GetResult())
+        using (var reader = new JsonTextReader(new StreamReader(stream))) {
+            int n = 0; bool inResults = false; after = null;
+            while (reader.Read()) {
+                if (reader.Depth == 1 && reader.TokenType == JsonToken.PropertyName) {
+                    string name = (string)reader.Value;
+                    if (name == "search_after") { after = reader.ReadAsString(); }
+                    inResults = name == "results";
+                }
+                else if (inResults && reader.Depth == 2 && reader.TokenType == JsonToken.StartObject) n++;
+            }
+            return n;
+        }
+    }
+    public static int Run(string uri, string token, string org) {
+        using (var http = new HttpClient()) {
+            http.DefaultRequestHeaders.Add("X-Auth-Token", token);
+            string after = null;
+            int count = Page(http, uri + "/appservices/v6/orgs/" + org + "/devices/_search", "{\"rows\":100,\"start\":1}", ref after);
+            after = null;
+            while (true) {
+                string body = after == null ? "{\"rows\":1000}" : "{\"rows\":1000,\"search_after\":\"" + after + "\"}";
+                int n = Page(http, uri + "/appservices/v6/orgs/" + org + "/devices/_scroll", body, ref after);
+                count += n;
+                if (n == 0 || string.IsNullOrEmpty(after)) break;
+            }
+            return count - 100;
+        }
+    }
+}
+"@
+[GC]::Collect()
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$n = [BareCurrentReader]::Run($Uri, $Token, $OrgKey)
+$sw.Stop()
+[pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
+'@
+
+# By hand on the current API: _scroll with Invoke-RestMethod, 10,000 rows a page (the most it takes).
+$currentIrmScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+$ProgressPreference = 'SilentlyContinue'
+[GC]::Collect()
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$headers = @{ 'X-Auth-Token' = $Token }
+$all = [System.Collections.Generic.List[object]]::new()
+$body = @{ rows = 10000 }
+do {
+    $page = Invoke-RestMethod -Method Post -Uri "$Uri/appservices/v6/orgs/$OrgKey/devices/_scroll" -Headers $headers -Body ($body | ConvertTo-Json) -ContentType 'application/json'
+    foreach ($d in $page.results) { $all.Add($d) }
+    $body = @{ rows = 10000; search_after = $page.search_after }
+} while (@($page.results).Count -gt 0 -and $page.search_after)
+$n = $all.Count
 $sw.Stop()
 [pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
 '@
@@ -207,6 +278,24 @@ try {
         'module peak memory 100k / 10k (target <= 1.3)'          = [math]::Round($module.PeakMemoryMB / $small.PeakMemoryMB, 2)
     }
     [pscustomobject]$ratios | Format-List | Out-Host
+
+    Write-Host "The current API (devices v6: one _search, then _scroll), $Devices devices, a Custom key..."
+    $current = $common.Clone(); $current.Token = $emulator.CustomToken; $current.Generation = 'Current'
+    $currentTenK = $current.Clone(); $currentTenK.First = 10000
+    $currentReaderArgs = $current.Clone(); $currentReaderArgs.Remove('Generation')
+    $currentRows = @(
+        Invoke-Median 'Bare C# reader, v6 (baseline)' $currentReaderScenario $emulator $currentReaderArgs $Repeat
+        Invoke-Median 'Get-CbDevice | Measure-Object (Current)' $moduleScenario $emulator $current $Repeat
+        Invoke-Median 'Get-CbDevice -First 10000 (Current)' $moduleScenario $emulator $currentTenK $Repeat
+        Invoke-Median 'Invoke-RestMethod _scroll loop' $currentIrmScenario $emulator $currentReaderArgs 1
+    )
+    $currentRows | Format-Table -AutoSize | Out-Host
+    $cReader = $currentRows[0]; $cModule = $currentRows[1]; $cSmall = $currentRows[2]; $cIrm = $currentRows[3]
+    [pscustomobject][ordered]@{
+        'Current: module time / bare reader time (target <= 1.3)'    = [math]::Round($cModule.Seconds / $cReader.Seconds, 2)
+        'Current: Invoke-RestMethod time / module time (target >= 5)' = [math]::Round($cIrm.Seconds / $cModule.Seconds, 2)
+        'Current: module peak memory 100k / 10k (target <= 1.3)'     = [math]::Round($cModule.PeakMemoryMB / $cSmall.PeakMemoryMB, 2)
+    } | Format-List | Out-Host
 
     # What Import-Module adds to PowerShell's start-up: median of 5 cold starts with and without it.
     $startup = {
