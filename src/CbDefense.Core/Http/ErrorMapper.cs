@@ -114,7 +114,7 @@ namespace CbDefense.Http
         public static CbApiException? FromSuccessBody(string method, string path, int status, Dictionary<string, object?> body)
         {
             bool hasError = body.ContainsKey("errorMessage");
-            bool failed = body.TryGetValue("success", out var s) && (s is bool b ? !b : s is string ss && CredentialStore.TryParseBool(ss, out var pb) && !pb);
+            bool failed = body.TryGetValue("success", out var s) && (s is bool b ? !b : s is string ss && FieldReader.TryParseBoolText(ss, out var pb) && !pb);
             if (!hasError && !failed) return null;
             string? server = ExtractMessage(body, out var code);
             return SuccessFalse(method, path, status, server, code, hasError);

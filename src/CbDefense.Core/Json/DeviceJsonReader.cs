@@ -13,9 +13,6 @@ namespace CbDefense.Json
     /// </summary>
     internal static class DeviceJsonReader
     {
-        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        private const double MinMs = -62135596800000d, MaxMs = 253402300799999d;
-
         private static readonly string[] KnownNames =
         {
             "latestTime", "success", "message", "elapsed", "totalResults", "results", "errorMessage", "deviceInfo",
@@ -167,7 +164,7 @@ namespace CbDefense.Json
             {
                 case "success":
                     if (v is bool b) env.Success = b;
-                    else if (v is string sb && CredentialStore.TryParseBool(sb, out var pb)) env.Success = pb;
+                    else if (v is string sb && FieldReader.TryParseBoolText(sb, out var pb)) env.Success = pb;
                     break;
                 case "message": env.Message = v as string ?? v?.ToString(); break;
                 case "errorMessage": env.HasErrorMessage = true; env.ErrorMessage = v as string ?? v?.ToString(); break;
@@ -284,49 +281,24 @@ namespace CbDefense.Json
                 {
                     string s = (string)r.Value!;
                     if (s.Trim().Length == 0) return true;
-                    if (CredentialStore.TryParseBool(s, out var b)) { value = b; return true; }
+                    if (FieldReader.TryParseBoolText(s, out var b)) { value = b; return true; }
                     return false;
                 }
                 default: return false;
             }
         }
 
+        /// <summary>A time as FieldReader reads every model's times: epoch milliseconds (number or text) or ISO 8601; 0 is "never".</summary>
         internal static bool TryEpoch(JsonReader r, out DateTime? value)
         {
             value = null;
             switch (r.TokenType)
             {
                 case JsonToken.Null: case JsonToken.Undefined: return true;
-                case JsonToken.Integer:
-                case JsonToken.Float:
-                {
-                    double ms;
-                    try { ms = Convert.ToDouble(r.Value, CultureInfo.InvariantCulture); } catch (Exception) { return false; }
-                    return FromMs(ms, out value);
-                }
-                case JsonToken.String:
-                {
-                    string s = ((string)r.Value!).Trim();
-                    if (s.Length == 0) return true;
-                    if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms)) return FromMs(ms, out value);
-                    if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var dt))
-                    {
-                        value = DateTime.SpecifyKind(dt, DateTimeKind.Utc);
-                        return true;
-                    }
-                    return false;
-                }
+                case JsonToken.Integer: case JsonToken.Float: case JsonToken.String:
+                    return FieldReader.TryTime(r.Value is decimal dec ? (double)dec : r.Value!, out value, out _);
                 default: return false;
             }
-        }
-
-        private static bool FromMs(double ms, out DateTime? value)
-        {
-            value = null;
-            if (double.IsNaN(ms) || ms < MinMs || ms > MaxMs) return false;
-            if (ms == 0) return true; // 0 means "never" in v3 data: keep it null, not 1970
-            value = Epoch.AddTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
-            return true;
         }
 
         /// <summary>Reads a value expected to be a string array. ok=false: the returned value is the plain JSON.</summary>
@@ -368,12 +340,7 @@ namespace CbDefense.Json
                     if (m.TryGetValue("message", out var mv)) dm.Message = mv as string ?? (mv == null ? null : Convert.ToString(mv, CultureInfo.InvariantCulture));
                     if (m.TryGetValue("time", out var tv) && tv != null)
                     {
-                        double ms;
-                        if (tv is long tl) ms = tl;
-                        else if (tv is double td) ms = td;
-                        else if (tv is string ts && double.TryParse(ts, NumberStyles.Float, CultureInfo.InvariantCulture, out var tp)) ms = tp;
-                        else { ok = false; return plain; }
-                        if (!FromMs(ms, out var t)) { ok = false; return plain; }
+                        if (!FieldReader.TryTime(tv, out var t, out _)) { ok = false; return plain; }
                         dm.TimeUtc = t;
                     }
                     a[i] = dm;

@@ -160,8 +160,19 @@ namespace CbDefense.Json
             {
                 case bool b: return (true, b);
                 case long l when l == 0 || l == 1: return (true, l == 1);
-                case string s when CredentialStore.TryParseBool(s, out var p): return (true, p);
+                case string s when TryParseBoolText(s, out var p): return (true, p);
                 default: return (false, false);
+            }
+        }
+
+        /// <summary>A boolean a server sent as text: true/false or 1/0, any case, surrounding blanks ignored.</summary>
+        internal static bool TryParseBoolText(string s, out bool value)
+        {
+            switch (s.Trim().ToLowerInvariant())
+            {
+                case "true": case "1": value = true; return true;
+                case "false": case "0": value = false; return true;
+                default: value = false; return false;
             }
         }
 
@@ -190,7 +201,8 @@ namespace CbDefense.Json
             if (double.IsNaN(m) || m < MinMs || m > MaxMs) return false;
             if (m == 0) return true;
             ms = (long)Math.Floor(m);
-            value = Epoch.AddTicks((long)(m * TimeSpan.TicksPerMillisecond));
+            // Fractional milliseconds go to the nearest tick (a double such as 1.5e12 + 0.1 is not exact).
+            value = Epoch.AddTicks((long)Math.Round(m * TimeSpan.TicksPerMillisecond));
             return true;
         }
 
