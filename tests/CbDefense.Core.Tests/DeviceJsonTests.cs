@@ -330,6 +330,39 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public async Task ExclusionsAndCriteriaGoToTheServerInTheirOwnObjectsAndInTheActionSearch()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"results\":[],\"num_found\":0}"));
+            using var s = Current(h);
+            var q = new DeviceQuery();
+            q.Criteria["deployment_type"] = new object?[] { "WORKLOAD" };
+            q.Exclusions["sensor_version"] = "3.9.1.2451";
+            q.Exclusions["sensor_version_extra"] = new object?[] { "1", "2" };
+            await s.DeviceService().Search(q, 0, null, 1000).ReadAllAsync();
+            var body = Newtonsoft.Json.Linq.JObject.Parse(h.List.Single().Body!);
+            Assert.Equal(new[] { "WORKLOAD" }, body["criteria"]!["deployment_type"]!.ToObject<string[]>());
+            Assert.Equal(new[] { "3.9.1.2451" }, body["exclusions"]!["sensor_version"]!.ToObject<string[]>());
+            Assert.Equal(new[] { "1", "2" }, body["exclusions"]!["sensor_version_extra"]!.ToObject<string[]>());
+            Assert.Null(body["criteria"]!["sensor_version"]);
+            var action = s.DeviceService().SearchBody(q);
+            Assert.True(action.ContainsKey("exclusions"));
+            Assert.False(action.ContainsKey("rows"));
+        }
+
+        [Fact]
+        public void ALegacySessionRefusesExclusionsWithoutSendingAnything()
+        {
+            var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"success\":true,\"results\":[],\"totalResults\":0}"));
+            using var s = Fake.Session(h, o => o.ApiGeneration = ApiGeneration.Legacy);
+            var q = new DeviceQuery();
+            q.Exclusions["sensor_version"] = "3.9.1.2451";
+            var ex = Assert.Throws<ArgumentException>(() => s.DeviceService().Search(q, 0, null, 1000));
+            Assert.Contains("-Exclusions", ex.Message);
+            Assert.Contains("-ApiGeneration Current", ex.Message);
+            Assert.Equal(0, h.Count);
+        }
+
+        [Fact]
         public async Task AnExactNameIsAQuotedTermAndIsCheckedHereToo()
         {
             // A server that matched words would return SRV-SQL-012 for "SRV-SQL-01": it is not written.

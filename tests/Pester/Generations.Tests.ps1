@@ -236,6 +236,17 @@ Describe 'Only the current generation' {
         (@(Get-EmulatorRequests -Emulator $emu | Where-Object path -like '*/devices/_search')[0].body | ConvertFrom-Json).query | Should -Be '(os:MAC)'
     }
 
+    It '-Exclusions leaves out the devices they match, on the server' {
+        $version = ($raw | Where-Object deviceType -eq 'WINDOWS' | Group-Object sensorVersion | Sort-Object Count -Descending | Select-Object -First 1).Name
+        $expected = @($raw | Where-Object { $_.deviceType -eq 'WINDOWS' -and $_.sensorVersion -ne $version }).deviceId | Sort-Object
+        $got = @(Get-CbDevice -Session $c -OS WINDOWS -Exclusions @{ sensor_version = $version })
+        @($got.DeviceId | Sort-Object) | Should -Be $expected
+        $got.SensorVersion | Should -Not -Contain $version
+        $b = @(Get-EmulatorRequests -Emulator $emu | Where-Object path -like '*/devices/_search')[0].body | ConvertFrom-Json
+        $b.exclusions.sensor_version | Should -Be @($version)
+        { Get-CbDevice -Session $sessions.Legacy -Exclusions @{ sensor_version = $version } -ErrorAction Stop } | Should -Throw '*-Exclusions needs the current API*'
+    }
+
     It 'a device action by -Query counts the matches for -WhatIf, then acts on all of them in one request' {
         $expected = @($raw | Where-Object deviceType -eq 'MAC').deviceId
         Set-CbDeviceBackgroundScan -Session $c -Query 'os:MAC' -Enabled $true -WhatIf

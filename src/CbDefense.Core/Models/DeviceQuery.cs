@@ -46,6 +46,8 @@ namespace CbDefense
         public string? Query { get; set; }
         /// <summary>Extra criteria of the current API's search, merged into its criteria (current generation only).</summary>
         public IDictionary<string, object?> Criteria { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+        /// <summary>Criteria of devices to leave out, sent as the search's exclusions (current generation only).</summary>
+        public IDictionary<string, object?> Exclusions { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
         /// <summary>Sort order: field names, a leading '-' for descending (current generation only).</summary>
         public IList<string> Sort { get; } = new List<string>();
         /// <summary>Extra <c>key:value</c> clauses, ANDed (split at the first colon; the same key twice: the last wins).</summary>

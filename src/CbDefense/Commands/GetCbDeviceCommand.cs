@@ -73,6 +73,10 @@ namespace CbDefense.Commands
         public Hashtable? Criteria { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNull]
+        public Hashtable? Exclusions { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
         public string[]? Sort { get; set; }
 
@@ -119,6 +123,8 @@ namespace CbDefense.Commands
             foreach (var f in Filter ?? Array.Empty<string>()) q.Filters.Add(f);
             if (Criteria != null)
                 foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            if (Exclusions != null)
+                foreach (DictionaryEntry e in Exclusions) q.Exclusions[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
             return q;
         }
 

@@ -17,8 +17,8 @@ session another key that names a device field (status, deviceType, policyName, s
 here, exactly (wildcards allowed), because the v3 API would silently ignore it; any other key is refused with the
 list of supported keys, so a typo can never turn into "every device". When filters are applied here, every page
 the server matched is read and -IncludeTotalCount reports the total as unknown (the server's count is only an
-upper bound). -Status, -OS, -PolicyId and -TargetPriority work the same way on a Legacy session. -Query, -Criteria
-and -Sort need the current API's device search and are refused on a Legacy session.
+upper bound). -Status, -OS, -PolicyId and -TargetPriority work the same way on a Legacy session. -Query, -Criteria,
+-Exclusions and -Sort need the current API's device search and are refused on a Legacy session.
 
 -First, -Skip and -IncludeTotalCount page exactly (the API's start is 1-based; cbapi's off-by-one is not
 reproduced). With -Id, each device is fetched by id; an unknown id writes a not-found error and the others are
@@ -45,6 +45,7 @@ are reported on the verbose stream.
         PolicyId       = 'Devices in one of these policies (by id).'
         TargetPriority = 'Devices with one of these target priorities: LOW, MEDIUM, HIGH, MISSION_CRITICAL.'
         Query          = 'A query in the search language of the current API (devices v6), passed to the server as is, e.g. "os:WINDOWS AND name:kiosk*". Needs a Current session.'
+        Exclusions     = 'Criteria of devices to leave out, as a hashtable like -Criteria (field = value or @(values)), sent as the search''s exclusions. Needs a Current session.'
         Criteria       = 'More criteria of the current API''s device search as a hashtable (field = value or @(values)), merged into the criteria sent. Needs a Current session.'
         Sort           = 'Sort order of the current API''s device search: field names, a leading - for descending (e.g. -last_contact_time). Needs a Current session.'
         Filter         = 'Other filters as key:value clauses (split at the first colon), combined with AND. Keys the API documents are sent to the server; on a Legacy session other keys that name a device field are matched here exactly (wildcards allowed); any other key is refused. The same key twice keeps the last value.'
@@ -68,6 +69,7 @@ are reported on the verbose stream.
         @{ Code = 'Get-CbDevice | Where-Object LastContact -lt (Get-Date).AddDays(-30) | Export-Csv stale-devices.csv'; Remarks = 'Devices that have not checked in for 30 days, to a CSV file.' }
         @{ Code = "Get-CbDevice -OwnerNameExact 'jdoe@example.com' -Filter 'status:REGISTERED'"; Remarks = 'Registered devices of one owner. status is not a filter of the v3 API, so on a Legacy session it is matched here, exactly: only REGISTERED devices are written.' }
         @{ Code = "Get-CbDevice -HostName SRV-SQL-01 | Set-CbDeviceQuarantine -Enabled `$true"; Remarks = 'Quarantines the one device named SRV-SQL-01 (not SRV-SQL-012: a name without wildcards is exact).' }
+        @{ Code = "Get-CbDevice -OS WINDOWS -Exclusions @{ sensor_version = '3.9.1.2451' }"; Remarks = 'Windows devices on any sensor version but one (a Current session: the exclusions of the v6 search).' }
         @{ Code = "Get-CbDevice -Status DEREGISTERED | Remove-CbDevice -WhatIf"; Remarks = 'Shows which deregistered devices would be deleted.' }
     )
     Links       = @('Connect-CbDefense', 'Invoke-CbApi')

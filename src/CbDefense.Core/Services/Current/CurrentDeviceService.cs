@@ -129,6 +129,7 @@ namespace CbDefense.Services.Current
         private readonly CbClient _client;
         private readonly int _pageSize;
         private readonly Dictionary<string, object?> _criteria = new Dictionary<string, object?>(StringComparer.Ordinal);
+        private readonly Dictionary<string, object?> _exclusions = new Dictionary<string, object?>(StringComparer.Ordinal);
         private readonly List<string> _queryTerms = new List<string>();
         private readonly List<Dictionary<string, object?>> _sort = new List<Dictionary<string, object?>>();
         private readonly List<Func<Device, bool>> _predicates = new List<Func<Device, bool>>();
@@ -160,13 +161,8 @@ namespace CbDefense.Services.Current
             AddCriteria("policy_id", q.PolicyId.Select(p => (object?)p));
             AddCriteria("target_priority", q.TargetPriority.Select(s => (object?)s.ToUpperInvariant()));
             if (!string.IsNullOrWhiteSpace(q.Query)) _queryTerms.Insert(0, "(" + q.Query!.Trim() + ")");
-            foreach (var kv in q.Criteria)
-            {
-                // A criteria value is an array (one value becomes one), or an object for a range such as last_contact_time.
-                if (kv.Value is IDictionary) _criteria[kv.Key] = kv.Value;
-                else if (kv.Value is IEnumerable e && !(kv.Value is string)) AddCriteria(kv.Key, e.Cast<object?>());
-                else AddCriteria(kv.Key, new[] { kv.Value });
-            }
+            foreach (var kv in q.Criteria) AddCriteria(_criteria, kv.Key, kv.Value);
+            foreach (var kv in q.Exclusions) AddCriteria(_exclusions, kv.Key, kv.Value);
             foreach (var field in q.Sort)
             {
                 string f = field.Trim();
@@ -203,12 +199,21 @@ namespace CbDefense.Services.Current
             if (notes.Count > 0) Explanation = string.Join("; ", notes) + ": every page the server matched is read.";
         }
 
-        private void AddCriteria(string key, IEnumerable<object?> values)
+        private void AddCriteria(string key, IEnumerable<object?> values) => AddValues(_criteria, key, values.ToList());
+
+        // A criteria value is an array (one value becomes one), or an object for a range such as last_contact_time.
+        private static void AddCriteria(Dictionary<string, object?> into, string key, object? value)
         {
-            var list = values.ToList();
+            if (value is IDictionary) into[key] = value;
+            else if (value is IEnumerable e && !(value is string)) AddValues(into, key, e.Cast<object?>().ToList());
+            else AddValues(into, key, new List<object?> { value });
+        }
+
+        private static void AddValues(Dictionary<string, object?> into, string key, List<object?> list)
+        {
             if (list.Count == 0) return;
-            if (_criteria.TryGetValue(key, out var existing) && existing is List<object?> l) l.AddRange(list.Where(v => !l.Contains(v)));
-            else _criteria[key] = list;
+            if (into.TryGetValue(key, out var existing) && existing is List<object?> l) l.AddRange(list.Where(v => !l.Contains(v)));
+            else into[key] = list;
         }
 
         // A name filter: a pattern goes to the server as a wildcard query term; an exact name as a quoted term. Host names
@@ -269,6 +274,7 @@ namespace CbDefense.Services.Current
         {
             var body = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (_criteria.Count > 0) body["criteria"] = new Dictionary<string, object?>(_criteria, StringComparer.Ordinal);
+            if (_exclusions.Count > 0) body["exclusions"] = new Dictionary<string, object?>(_exclusions, StringComparer.Ordinal);
             if (_queryTerms.Count > 0) body["query"] = string.Join(" AND ", _queryTerms);
             if (includePaging && _sort.Count > 0 && !_scrolling) body["sort"] = _sort.Cast<object?>().ToList();
             return body;

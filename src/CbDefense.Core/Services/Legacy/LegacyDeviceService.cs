@@ -135,9 +135,9 @@ namespace CbDefense.Services.Legacy
             _client = client;
             if (pageSize < 1 || pageSize > LegacyDeviceService.MaximumDevicePageSize)
                 throw new ArgumentOutOfRangeException(nameof(pageSize), "PageSize must be 1 to " + LegacyDeviceService.MaximumDevicePageSize + ".");
-            if (!string.IsNullOrEmpty(q.Query) || q.Criteria.Count > 0 || q.Sort.Count > 0)
+            if (!string.IsNullOrEmpty(q.Query) || q.Criteria.Count > 0 || q.Exclusions.Count > 0 || q.Sort.Count > 0)
                 throw new ArgumentException(
-                    (q.Query != null ? "-Query" : q.Criteria.Count > 0 ? "-Criteria" : "-Sort") + " needs the current API's device search (devices v6), " +
+                    (q.Query != null ? "-Query" : q.Criteria.Count > 0 ? "-Criteria" : q.Exclusions.Count > 0 ? "-Exclusions" : "-Sort") + " needs the current API's device search (devices v6), " +
                     "which a Legacy session does not speak. Connect with -ApiGeneration Current (a Custom key and the org key), or use -Filter " +
                     "with a device field (e.g. status:REGISTERED) and Sort-Object.");
 
