@@ -161,12 +161,12 @@ namespace CbDefense
         /// truncated body is a CbInvalidResponseException (retried for safe methods), success:false or errorMessage an error.
         /// Returns null items when the list is null or absent.
         /// </summary>
-        internal async Task<(List<T>? Items, ListJsonReader.Envelope Envelope)> ReadListAsync<T>(
+        internal async Task<(List<T>? Items, ReplyEnvelope Envelope)> ReadListAsync<T>(
             ResponseInfo info, Stream body, string itemsKey, Func<Dictionary<string, object?>, T> map)
         {
             await EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
             List<T>? items;
-            ListJsonReader.Envelope env;
+            ReplyEnvelope env;
             try
             {
                 items = ListJsonReader.Read(body, itemsKey, map, out env);
@@ -175,8 +175,7 @@ namespace CbDefense
             {
                 throw await InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
             }
-            if (env.HasErrorMessage || env.Success == false)
-                throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+            ErrorMapper.ThrowIfReportsFailure(info, env);
             return (items, env);
         }
 

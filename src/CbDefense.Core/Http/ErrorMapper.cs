@@ -110,6 +110,13 @@ namespace CbDefense.Http
             };
         }
 
+        /// <summary>A 2xx list or object reply whose envelope reports failure (errorMessage, or success:false): throws its error.</summary>
+        internal static void ThrowIfReportsFailure(ResponseInfo info, ReplyEnvelope env)
+        {
+            if (env.ReportsFailure)
+                throw SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+        }
+
         /// <summary>A 2xx JSON object that reports failure (errorMessage, or success:false): the exception, else null.</summary>
         public static CbApiException? FromSuccessBody(string method, string path, int status, Dictionary<string, object?> body)
         {

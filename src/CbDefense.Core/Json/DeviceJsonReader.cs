@@ -52,20 +52,8 @@ namespace CbDefense.Json
             return r;
         }
 
-        internal struct Envelope
-        {
-            public bool? Success;
-            public string? Message;
-            public bool HasErrorMessage;
-            public string? ErrorMessage;
-            public long? TotalResults;
-            /// <summary>The devices v6 _scroll reply's cursor for the next page, as the server sent it (null or empty: nothing more).</summary>
-            public object? SearchAfter;
-            public bool HasSearchAfter;
-        }
-
         /// <summary>Reads a v3 search envelope. Throws JsonException for malformed/truncated JSON.</summary>
-        public static List<Device>? ReadPage(Stream s, Session? session, out Envelope env)
+        public static List<Device>? ReadPage(Stream s, Session? session, out ReplyEnvelope env)
         {
             var devices = new List<Device>();
             bool present = ReadPage(s, session, devices.Add, out env);
@@ -77,16 +65,16 @@ namespace CbDefense.Json
         /// is parsed. Returns false when <c>results</c> is null or absent. Throws JsonException for malformed/truncated JSON
         /// (after the devices before the fault were handed on).
         /// </summary>
-        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, out Envelope env) =>
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, out ReplyEnvelope env) =>
             ReadPage(s, session, onDevice, DeviceFields.V3, out env);
 
         /// <summary>
         /// Reads a search reply of either generation (v3 <c>{success, totalResults, results}</c>, devices v6
         /// <c>{results, num_found, search_after}</c>) with that generation's field table.
         /// </summary>
-        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, IReadOnlyDictionary<string, DeviceFields.Setter> fields, out Envelope env)
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, IReadOnlyDictionary<string, DeviceFields.Setter> fields, out ReplyEnvelope env)
         {
-            env = default;
+            env = new ReplyEnvelope();
             bool present = false;
             using (var r = CreateReader(s))
             {
@@ -113,7 +101,7 @@ namespace CbDefense.Json
                             }
                             break;
                         default:
-                            ReadEnvelopeField(r, name, ref env);
+                            env.Fields[name] = PlainJson.ReadValue(r);
                             break;
                     }
                 }
@@ -123,9 +111,9 @@ namespace CbDefense.Json
         }
 
         /// <summary>Reads <c>{"deviceInfo": {...}, ...}</c>; returns null when deviceInfo is absent or null.</summary>
-        public static Device? ReadSingle(Stream s, Session? session, out Envelope env)
+        public static Device? ReadSingle(Stream s, Session? session, out ReplyEnvelope env)
         {
-            env = default;
+            env = new ReplyEnvelope();
             Device? device = null;
             using (var r = CreateReader(s))
             {
@@ -138,7 +126,7 @@ namespace CbDefense.Json
                     string name = (string)r.Value!;
                     if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON.");
                     if (name == "deviceInfo" && r.TokenType == JsonToken.StartObject) device = ReadDevice(r, session);
-                    else ReadEnvelopeField(r, name, ref env);
+                    else env.Fields[name] = PlainJson.ReadValue(r);
                 }
                 EnsureEnd(r);
             }
@@ -154,30 +142,6 @@ namespace CbDefense.Json
                 var d = ReadDevice(r, session);
                 EnsureEnd(r);
                 return d;
-            }
-        }
-
-        private static void ReadEnvelopeField(JsonTextReader r, string name, ref Envelope env)
-        {
-            var v = PlainJson.ReadValue(r);
-            switch (name)
-            {
-                case "success":
-                    if (v is bool b) env.Success = b;
-                    else if (v is string sb && FieldReader.TryParseBoolText(sb, out var pb)) env.Success = pb;
-                    break;
-                case "message": env.Message = v as string ?? v?.ToString(); break;
-                case "errorMessage": env.HasErrorMessage = true; env.ErrorMessage = v as string ?? v?.ToString(); break;
-                case "search_after":
-                    env.HasSearchAfter = true;
-                    env.SearchAfter = v;
-                    break;
-                case "totalResults":
-                case "num_found":
-                    if (v is long l) env.TotalResults = l;
-                    else if (v is double d) env.TotalResults = (long)d;
-                    else if (v is string s && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ls)) env.TotalResults = ls;
-                    break;
             }
         }
 

@@ -12,21 +12,10 @@ namespace CbDefense.Json
     /// </summary>
     internal static class ListJsonReader
     {
-        internal sealed class Envelope
-        {
-            public Dictionary<string, object?> Fields { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
-            public bool? Success => Fields.TryGetValue("success", out var v) && v != null && FieldReader.ToBool(v) is var (ok, b) && ok ? b : (bool?)null;
-            public bool HasErrorMessage => Fields.ContainsKey("errorMessage");
-            public string? ErrorMessage => Str("errorMessage");
-            public string? Message => Str("message");
-            public long? TotalResults => Fields.TryGetValue("totalResults", out var v) && v != null && FieldReader.ToLong(v) is var (ok, l) && ok ? l : (long?)null;
-            public string? Str(string key) => Fields.TryGetValue(key, out var v) && v != null ? (v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture)) : null;
-        }
-
         /// <summary>Reads the whole reply; throws JsonException when malformed or truncated. Items that are not objects are skipped.</summary>
-        public static List<T>? Read<T>(Stream s, string itemsKey, Func<Dictionary<string, object?>, T> map, out Envelope env)
+        public static List<T>? Read<T>(Stream s, string itemsKey, Func<Dictionary<string, object?>, T> map, out ReplyEnvelope env)
         {
-            env = new Envelope();
+            env = new ReplyEnvelope();
             List<T>? items = null;
             using (var r = PlainJson.CreateReader(new StreamReader(s, System.Text.Encoding.UTF8, true, 65536)))
             {

@@ -350,11 +350,11 @@ namespace CbDefense.Services.Current
 
         private int _lastRows;
 
-        private async Task<DeviceJsonReader.Envelope> SendPageAsync(string path, Dictionary<string, object?> body, Action<Device> sink, CallContext ctx)
+        private async Task<ReplyEnvelope> SendPageAsync(string path, Dictionary<string, object?> body, Action<Device> sink, CallContext ctx)
         {
             RequestCount++;
             var replay = new PageReplay<long>();
-            DeviceJsonReader.Envelope env = default;
+            var env = new ReplyEnvelope();
             var request = CbRequest.Json(HttpMethod.Post, path, PlainJson.Serialize(body)).AsIdempotent().AsStreamed();
             await _client.SendAsync(request, async (info, stream, ct) =>
             {

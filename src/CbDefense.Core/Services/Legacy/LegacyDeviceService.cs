@@ -40,7 +40,7 @@ namespace CbDefense.Services.Legacy
                 {
                     await _client.EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
                     Device? device;
-                    DeviceJsonReader.Envelope env;
+                    ReplyEnvelope env;
                     try
                     {
                         device = DeviceJsonReader.ReadSingle(body, _client.Session, out env);
@@ -49,8 +49,7 @@ namespace CbDefense.Services.Legacy
                     {
                         throw await _client.InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
                     }
-                    if (env.HasErrorMessage || env.Success == false)
-                        throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+                    ErrorMapper.ThrowIfReportsFailure(info, env);
                     if (device == null)
                         throw new CbObjectNotFoundException("Device " + id.ToString(CultureInfo.InvariantCulture) + " was not found (the reply has no deviceInfo). [GET " + url + "]")
                         { StatusCode = info.Status, Method = info.Method, RequestUri = info.Path };
@@ -223,7 +222,7 @@ namespace CbDefense.Services.Legacy
             RequestCount++;
             var replay = new PageReplay<long>();
             int rows = 0;
-            DeviceJsonReader.Envelope env = default;
+            var env = new ReplyEnvelope();
             try
             {
             await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url).AsStreamed(), async (info, body, ct) =>
@@ -246,8 +245,7 @@ namespace CbDefense.Services.Legacy
                 {
                     throw await _client.InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
                 }
-                if (env.HasErrorMessage || env.Success == false)
-                    throw ErrorMapper.SuccessFalse(info.Method, info.Path, info.Status, env.ErrorMessage ?? env.Message, null, env.HasErrorMessage);
+                ErrorMapper.ThrowIfReportsFailure(info, env);
                 return true;
             }, ctx).ConfigureAwait(false);
             }
