@@ -164,23 +164,31 @@ namespace CbDefense
         internal async Task<(List<T>? Items, ReplyEnvelope Envelope)> ReadListAsync<T>(
             ResponseInfo info, Stream body, string itemsKey, Func<Dictionary<string, object?>, T> map)
         {
+            ReplyEnvelope env = new ReplyEnvelope();
+            var items = await ParseJsonAsync(info, body, s => ListJsonReader.Read(s, itemsKey, map, out env)).ConfigureAwait(false);
+            ErrorMapper.ThrowIfReportsFailure(info, env);
+            return (items, env);
+        }
+
+        /// <summary>
+        /// Checks that the reply has a JSON body, then reads it with <paramref name="read"/>; malformed or truncated JSON is a
+        /// CbInvalidResponseException (which the transport retries for requests safe to repeat).
+        /// </summary>
+        internal async Task<T> ParseJsonAsync<T>(ResponseInfo info, Stream body, Func<Stream, T> read)
+        {
             await EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
-            List<T>? items;
-            ReplyEnvelope env;
             try
             {
-                items = ListJsonReader.Read(body, itemsKey, map, out env);
+                return read(body);
             }
             catch (JsonException ex)
             {
                 throw await InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
             }
-            ErrorMapper.ThrowIfReportsFailure(info, env);
-            return (items, env);
         }
 
         /// <summary>A list or object reply must be a 200 with a body: anything else (204, 202...) is an error naming the status.</summary>
-        internal async Task EnsureJsonBodyAsync(ResponseInfo info, Stream body)
+        private async Task EnsureJsonBodyAsync(ResponseInfo info, Stream body)
         {
             if (info.Status != 200)
             {

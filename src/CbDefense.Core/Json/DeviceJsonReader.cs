@@ -133,6 +133,18 @@ namespace CbDefense.Json
             return device;
         }
 
+        /// <summary>Reads a reply that is one bare devices v6 object (GET .../devices/{id}).</summary>
+        public static Device ReadBareV6(Stream s, Session? session)
+        {
+            using (var r = CreateReader(s))
+            {
+                if (!Next(r) || r.TokenType != JsonToken.StartObject) throw new JsonReaderException("The reply is not a JSON object.");
+                var d = ReadDevice(r, session, DeviceFields.V6);
+                EnsureEnd(r);
+                return d;
+            }
+        }
+
         /// <summary>Parses one device object from JSON text (for tests and callers holding a string).</summary>
         public static Device ParseDevice(string json, Session? session = null)
         {
@@ -160,8 +172,6 @@ namespace CbDefense.Json
         /// <summary>Reads a v3 device object at the current StartObject token.</summary>
         internal static Device ReadDevice(JsonReader r, Session? session) => ReadDevice(r, session, DeviceFields.V3);
 
-        /// <summary>Reads a devices v6 object (snake_case, ISO-8601 times) at the current StartObject token.</summary>
-        internal static Device ReadDeviceV6(JsonReader r, Session? session) => ReadDevice(r, session, DeviceFields.V6);
 
         /// <summary>
         /// Reads the device object at the current StartObject token with a generation's field table: each known field

@@ -9,7 +9,6 @@ using System.Threading.Tasks;
 using CbDefense.Http;
 using CbDefense.Json;
 using CbDefense.Search;
-using Newtonsoft.Json;
 
 namespace CbDefense.Services.Current
 {
@@ -53,22 +52,7 @@ namespace CbDefense.Services.Current
             {
                 return await _client.SendAsync(CbRequest.Create(HttpMethod.Get, path), async (info, body, ct) =>
                 {
-                    await _client.EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
-                    try
-                    {
-                        using (var r = PlainJson.CreateReader(new System.IO.StreamReader(body, Encoding.UTF8, true, 65536)))
-                        {
-                            if (!r.Read() || r.TokenType != JsonToken.StartObject)
-                                throw new JsonReaderException("The reply is not a JSON object.");
-                            var d = DeviceJsonReader.ReadDeviceV6(r, _client.Session);
-                            if (r.Read()) throw new JsonReaderException("Additional content after the JSON value.");
-                            return d;
-                        }
-                    }
-                    catch (JsonException ex)
-                    {
-                        throw await _client.InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                    }
+                    return await _client.ParseJsonAsync(info, body, s => DeviceJsonReader.ReadBareV6(s, _client.Session)).ConfigureAwait(false);
                 }, ctx).ConfigureAwait(false);
             }
             catch (CbObjectNotFoundException ex) when (ex.StatusCode == 404)
@@ -358,28 +342,19 @@ namespace CbDefense.Services.Current
             var request = CbRequest.Json(HttpMethod.Post, path, PlainJson.Serialize(body)).AsIdempotent().AsStreamed();
             await _client.SendAsync(request, async (info, stream, ct) =>
             {
-                await _client.EnsureJsonBodyAsync(info, stream).ConfigureAwait(false);
                 _lastRows = 0;
                 replay.NewAttempt();
-                try
+                return await _client.ParseJsonAsync(info, stream, s => DeviceJsonReader.ReadPage(s, _client.Session, d =>
                 {
-                    DeviceJsonReader.ReadPage(stream, _client.Session, d =>
-                    {
-                        _lastRows++;
-                        if (IsComplete || !replay.IsNew(d.DeviceId)) return;
-                        if (_scrolling && _handed.Contains(d.DeviceId)) return; // handed on by _search before the scroll
-                        Read++;
-                        if (!_checks.All(c => c(d)) || !_predicates.All(p => p(d))) return;
-                        if (!_scrolling) _handed.Add(d.DeviceId);
-                        else if (_scrollSkipLeft > 0) { _scrollSkipLeft--; return; }
-                        Offer(d, sink);
-                    }, DeviceFields.V6, out env);
-                }
-                catch (JsonException ex)
-                {
-                    throw await _client.InvalidAsync(info, stream, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                }
-                return true;
+                    _lastRows++;
+                    if (IsComplete || !replay.IsNew(d.DeviceId)) return;
+                    if (_scrolling && _handed.Contains(d.DeviceId)) return; // handed on by _search before the scroll
+                    Read++;
+                    if (!_checks.All(c => c(d)) || !_predicates.All(p => p(d))) return;
+                    if (!_scrolling) _handed.Add(d.DeviceId);
+                    else if (_scrollSkipLeft > 0) { _scrollSkipLeft--; return; }
+                    Offer(d, sink);
+                }, DeviceFields.V6, out env)).ConfigureAwait(false);
             }, ctx).ConfigureAwait(false);
             return env;
         }

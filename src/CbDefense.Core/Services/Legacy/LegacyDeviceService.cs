@@ -7,7 +7,6 @@ using System.Threading.Tasks;
 using CbDefense.Http;
 using CbDefense.Json;
 using CbDefense.Search;
-using Newtonsoft.Json;
 
 namespace CbDefense.Services.Legacy
 {
@@ -38,17 +37,8 @@ namespace CbDefense.Services.Legacy
             {
                 return await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url), async (info, body, ct) =>
                 {
-                    await _client.EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
-                    Device? device;
-                    ReplyEnvelope env;
-                    try
-                    {
-                        device = DeviceJsonReader.ReadSingle(body, _client.Session, out env);
-                    }
-                    catch (JsonException ex)
-                    {
-                        throw await _client.InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                    }
+                    ReplyEnvelope env = new ReplyEnvelope();
+                    var device = await _client.ParseJsonAsync(info, body, s => DeviceJsonReader.ReadSingle(s, _client.Session, out env)).ConfigureAwait(false);
                     ErrorMapper.ThrowIfReportsFailure(info, env);
                     if (device == null)
                         throw new CbObjectNotFoundException("Device " + id.ToString(CultureInfo.InvariantCulture) + " was not found (the reply has no deviceInfo). [GET " + url + "]")
@@ -227,24 +217,16 @@ namespace CbDefense.Services.Legacy
             {
             await _client.SendAsync(CbRequest.Create(HttpMethod.Get, url).AsStreamed(), async (info, body, ct) =>
             {
-                await _client.EnsureJsonBodyAsync(info, body).ConfigureAwait(false);
                 rows = 0;
                 replay.NewAttempt();
-                try
+                await _client.ParseJsonAsync(info, body, s => DeviceJsonReader.ReadPage(s, _client.Session, d =>
                 {
-                    DeviceJsonReader.ReadPage(body, _client.Session, d =>
-                    {
-                        rows++;
-                        if (IsComplete || !replay.IsNew(d.DeviceId)) return;
-                        Read++;
-                        if (!Passes(d)) return;
-                        Offer(d, sink);
-                    }, out env);
-                }
-                catch (JsonException ex)
-                {
-                    throw await _client.InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
-                }
+                    rows++;
+                    if (IsComplete || !replay.IsNew(d.DeviceId)) return;
+                    Read++;
+                    if (!Passes(d)) return;
+                    Offer(d, sink);
+                }, out env)).ConfigureAwait(false);
                 ErrorMapper.ThrowIfReportsFailure(info, env);
                 return true;
             }, ctx).ConfigureAwait(false);
