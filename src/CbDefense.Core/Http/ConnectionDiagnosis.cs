@@ -88,41 +88,36 @@ namespace CbDefense.Http
         }
 
         /// <summary>True when the port answers a plain HTTP request (sent without any credential).</summary>
-        internal static async Task<bool> SpeaksPlainHttpAsync(Uri server, CancellationToken ct)
-        {
-            try
+        internal static Task<bool> SpeaksPlainHttpAsync(Uri server, CancellationToken ct) =>
+            ProbeAsync(server, ct, async (tcp, token) =>
             {
-                using (var cts = CancellationTokenSource.CreateLinkedTokenSource(ct))
-                using (var tcp = new TcpClient())
+                var stream = tcp.GetStream();
+                byte[] hello = Encoding.ASCII.GetBytes("HEAD / HTTP/1.0\r\nHost: " + server.Host + "\r\n\r\n");
+                await stream.WriteAsync(hello, 0, hello.Length, token).ConfigureAwait(false);
+                var buf = new byte[5];
+                int n = 0;
+                while (n < buf.Length)
                 {
-                    cts.CancelAfter(ProbeTimeout);
-                    using (cts.Token.Register(() => tcp.Dispose()))
-                    {
-                        await tcp.ConnectAsync(server.Host, server.Port).ConfigureAwait(false);
-                        var stream = tcp.GetStream();
-                        byte[] hello = Encoding.ASCII.GetBytes("HEAD / HTTP/1.0\r\nHost: " + server.Host + "\r\n\r\n");
-                        await stream.WriteAsync(hello, 0, hello.Length, cts.Token).ConfigureAwait(false);
-                        var buf = new byte[5];
-                        int n = 0;
-                        while (n < buf.Length)
-                        {
-                            int k = await stream.ReadAsync(buf, n, buf.Length - n, cts.Token).ConfigureAwait(false);
-                            if (k == 0) break;
-                            n += k;
-                        }
-                        return n == 5 && Encoding.ASCII.GetString(buf) == "HTTP/";
-                    }
+                    int k = await stream.ReadAsync(buf, n, buf.Length - n, token).ConfigureAwait(false);
+                    if (k == 0) break;
+                    n += k;
                 }
-            }
-            catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException || ex is OperationCanceledException)
-            {
-                ct.ThrowIfCancellationRequested();
-                return false;
-            }
-        }
+                return n == 5 && Encoding.ASCII.GetString(buf) == "HTTP/";
+            });
 
         /// <summary>True when the port completes a TLS handshake (any certificate; nothing is sent over it).</summary>
-        internal static async Task<bool> SpeaksTlsAsync(Uri server, CancellationToken ct)
+        internal static Task<bool> SpeaksTlsAsync(Uri server, CancellationToken ct) =>
+            ProbeAsync(server, ct, async (tcp, token) =>
+            {
+                using (var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true))
+                {
+                    await ssl.AuthenticateAsClientAsync(server.Host).ConfigureAwait(false);
+                    return true;
+                }
+            });
+
+        /// <summary>Connects to the server's port and runs one probe on it, within ProbeTimeout; any network failure is false.</summary>
+        private static async Task<bool> ProbeAsync(Uri server, CancellationToken ct, Func<TcpClient, CancellationToken, Task<bool>> probe)
         {
             try
             {
@@ -133,11 +128,7 @@ namespace CbDefense.Http
                     using (cts.Token.Register(() => tcp.Dispose()))
                     {
                         await tcp.ConnectAsync(server.Host, server.Port).ConfigureAwait(false);
-                        using (var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true))
-                        {
-                            await ssl.AuthenticateAsClientAsync(server.Host).ConfigureAwait(false);
-                            return true;
-                        }
+                        return await probe(tcp, cts.Token).ConfigureAwait(false);
                     }
                 }
             }
