@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -210,8 +211,35 @@ namespace CbDefense
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            var lr = _liveResponse;
+            if (lr != null)
+            {
+                lr.CloseAll(Services.LiveResponse.LiveResponseManager.ShutdownLimit); // best effort, bounded: before the transport goes
+                lr.Retire();
+            }
             Transport.Dispose();
         }
+
+        private Services.LiveResponse.LiveResponseManager? _liveResponse;
+
+        /// <summary>The Live Response sessions this session holds open (made on first use).</summary>
+        internal Services.LiveResponse.LiveResponseManager LiveResponse
+        {
+            get
+            {
+                ThrowIfDisposed();
+                var m = _liveResponse;
+                if (m != null) return m;
+                var made = new Services.LiveResponse.LiveResponseManager(this);
+                var won = Interlocked.CompareExchange(ref _liveResponse, made, null);
+                if (won != null) { made.Retire(); return won; }
+                return made;
+            }
+        }
+
+        /// <summary>The Live Response sessions open on this session now (oldest first).</summary>
+        public IReadOnlyList<LiveResponseSession> GetLiveResponseSessions() =>
+            _liveResponse?.Sessions ?? (IReadOnlyList<LiveResponseSession>)Array.Empty<LiveResponseSession>();
 
         private static HttpMessageHandler CreatePrimaryHandler(SessionOptions o, X509Certificate2Collection? roots)
         {
