@@ -44,6 +44,25 @@
         'Invoke-CbThreatDismiss'
         'Invoke-CbThreatUpdate'
         'Watch-CbNotification'
+        # Live Response
+        'New-CbLiveResponseSession'
+        'Get-CbLiveResponseSession'
+        'Remove-CbLiveResponseSession'
+        'Get-CbLiveResponseChildItem'
+        'Receive-CbLiveResponseFile'
+        'Send-CbLiveResponseFile'
+        'Remove-CbLiveResponseItem'
+        'New-CbLiveResponseDirectory'
+        'Get-CbLiveResponseProcess'
+        'Start-CbLiveResponseProcess'
+        'Stop-CbLiveResponseProcess'
+        'Get-CbLiveResponseRegistryKey'
+        'Get-CbLiveResponseRegistryValue'
+        'Set-CbLiveResponseRegistryValue'
+        'New-CbLiveResponseRegistryKey'
+        'Remove-CbLiveResponseRegistryKey'
+        'Remove-CbLiveResponseRegistryValue'
+        'Invoke-CbLiveResponseMemoryDump'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
