@@ -210,13 +210,15 @@ namespace CbDefense
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (Volatile.Read(ref _disposed) != 0) return;
             var lr = _liveResponse;
             if (lr != null)
             {
-                lr.CloseAll(Services.LiveResponse.LiveResponseManager.ShutdownLimit); // best effort, bounded: before the transport goes
+                // Best effort and bounded, while the transport still works: no Live Response session is left open.
+                lr.CloseAll(Services.LiveResponse.LiveResponseManager.ShutdownLimit);
                 lr.Retire();
             }
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             Transport.Dispose();
         }
 

@@ -321,12 +321,13 @@ namespace CbDefense.Services.LiveResponse
             foreach (var p in state.Objects("processes"))
             {
                 string? path = Text(p, "process_path", "path");
+                string? commandLine = Text(p, "process_cmdline", "command_line");
                 list.Add(new LiveResponseProcess
                 {
                     ProcessId = Number(p, "process_pid", "pid") ?? 0,
                     Path = path,
-                    Name = path == null ? null : LeafAny(path),
-                    CommandLine = Text(p, "process_cmdline", "command_line"),
+                    Name = ProcessName(Text(p, "process_name", "name"), path, commandLine),
+                    CommandLine = commandLine,
                     UserName = Text(p, "process_username", "username"),
                     Sid = Text(p, "sid"),
                     ParentProcessId = Number(p, "parent_pid", "parent"),
@@ -338,6 +339,17 @@ namespace CbDefense.Services.LiveResponse
                 });
             }
             return list;
+        }
+
+        /// <summary>A name the server gave, else the file name of the path, else of the command line's program; null for none (e.g. System).</summary>
+        private static string? ProcessName(string? name, string? path, string? commandLine)
+        {
+            if (!string.IsNullOrWhiteSpace(name)) return name;
+            if (!string.IsNullOrWhiteSpace(path)) return LeafAny(path!.Trim());
+            if (string.IsNullOrWhiteSpace(commandLine)) return null;
+            string c = commandLine!.Trim();
+            string program = c.StartsWith("\"", StringComparison.Ordinal) ? c.Substring(1).Split('"')[0] : c.Split(' ')[0];
+            return program.Length == 0 ? null : LeafAny(program);
         }
 
         private static string LeafAny(string path)
