@@ -12,6 +12,18 @@ internal sealed record SearchError(string Code, string Message, string? Reason =
     public static SearchError Arg(string message) => new("INVALID_ARGUMENT", message);
 
     public static SearchError Query(string message) => new("INVALID_QUERY", message, "query_malformed_syntax");
+
+    /// <summary>A value outside an enumeration: the platform's INVALID_ENUM_VALUE body (the SDK's alert facet
+    /// fixture), <c>{"error_code", "message", "field", "invalid_value", "known_values"}</c>.</summary>
+    public static SearchError Enum(string field, string value, string[] known) =>
+        new("INVALID_ENUM_VALUE", field + ": '" + value + "' is not a valid value; allowed values: " + string.Join(", ", known)) { Field = field, InvalidValue = value, KnownValues = known };
+
+    public string? Field { get; init; }
+    public string? InvalidValue { get; init; }
+    public string[]? KnownValues { get; init; }
+
+    /// <summary>The HTTP status of the answer (400 unless a route says otherwise).</summary>
+    public int Status { get; init; } = 400;
 }
 
 /// <summary>
