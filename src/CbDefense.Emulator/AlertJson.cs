@@ -190,7 +190,8 @@ internal static class AlertJson
         w.WriteString("childproc_cmdline", "");
     }
 
-    private static string UserOf(Alert a)
+    /// <summary>The user name a process of the alert runs as (from the device owner's email: jdoe).</summary>
+    internal static string UserOf(Alert a)
     {
         int at = a.DeviceUsername.IndexOf('@');
         string local = at > 0 ? a.DeviceUsername[..at] : a.DeviceUsername;

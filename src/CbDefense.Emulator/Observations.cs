@@ -141,8 +141,7 @@ internal static class ObservationFactory
         var x = AlertFactory.Details(a);
         bool net = a.Type is AlertFactory.HostBasedFirewall or AlertFactory.IntrusionDetection || a.ReasonCode is "R_C2" or "R_SCAN_OFF";
         bool win = a.DeviceOs == "WINDOWS";
-        int at = a.DeviceUsername.IndexOf('@');
-        string user = at > 0 ? a.DeviceUsername[..at] : a.DeviceUsername;
+        string user = AlertJson.UserOf(a);
         var o = new Observation
         {
             EventId = a.CreatedByEventId,
