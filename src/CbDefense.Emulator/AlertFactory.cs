@@ -127,7 +127,7 @@ internal static class AlertFactory
         {
             return;
         }
-        var x = Details(a);
+        var x = Details(a, "");
         a.ReasonCode = x.RuleCategoryId + ":" + x.RuleId;
         a.KillChain = Array.Empty<string>();
         switch (type)
@@ -233,7 +233,7 @@ internal static class AlertFactory
 
     private static string Guid(Rng r) => (r.Hex(8) + "-" + r.Hex(4) + "-" + r.Hex(4) + "-" + r.Hex(4) + "-" + r.Hex(12)).ToUpperInvariant();
 
-    public static AlertDetails Details(Alert a)
+    public static AlertDetails Details(Alert a, string orgKey)
     {
         var r = new Rng(Rng.SeedFromString(a.ThreatId), "alert-details:" + a.Type);
         var x = new AlertDetails
@@ -274,18 +274,15 @@ internal static class AlertFactory
         x.ProcessPid = p.Next(300, 30000);
         x.ParentPid = p.Next(4, 1000);
         long start = a.FirstEventTime - p.NextLong(Day);
-        x.ProcessGuid = ProcessGuid(a.DeviceId, x.ProcessPid, start);
-        x.ParentGuid = ProcessGuid(a.DeviceId, x.ParentPid, start - 3_600_000L);
+        x.ProcessGuid = ProcessGuid(a.DeviceId, x.ProcessPid, start, orgKey);
+        x.ParentGuid = ProcessGuid(a.DeviceId, x.ParentPid, start - 3_600_000L, orgKey);
         return x;
     }
 
     /// <summary>A process GUID as the platform writes it: org key, device id, pid, 0, process start (FILETIME), hex.</summary>
-    public static string ProcessGuid(long deviceId, long pid, long startMs, string? orgKey = null) =>
-        (orgKey ?? OrgKey) + "-" + deviceId.ToString("x8", CultureInfo.InvariantCulture) + "-" + pid.ToString("x8", CultureInfo.InvariantCulture)
+    public static string ProcessGuid(long deviceId, long pid, long startMs, string orgKey) =>
+        orgKey + "-" + deviceId.ToString("x8", CultureInfo.InvariantCulture) + "-" + pid.ToString("x8", CultureInfo.InvariantCulture)
         + "-00000000-" + (startMs * 10_000 + 116_444_736_000_000_000L).ToString("x", CultureInfo.InvariantCulture);
-
-    /// <summary>The org key process GUIDs carry (set from the options at start).</summary>
-    internal static string OrgKey = "EMUORG01";
 
     /// <summary>The report tags of a watchlist alert's report.</summary>
     public static string[] ReportTags(AlertDetails x)

@@ -13,7 +13,7 @@ internal static class AlertJson
 
     public static void WriteV7(Utf8JsonWriter w, Alert a, string orgKey, string consoleBase)
     {
-        var x = AlertFactory.Details(a);
+        var x = AlertFactory.Details(a, orgKey);
         bool container = a.Type == AlertFactory.ContainerRuntime;
         w.WriteStartObject();
         w.WriteString("org_key", orgKey);

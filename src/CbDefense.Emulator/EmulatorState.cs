@@ -62,7 +62,6 @@ internal sealed partial class EmulatorState
         {
             KeysByToken[k.Token] = k;
         }
-        AlertFactory.OrgKey = options.OrgKey;
         Reseed(options.Devices, options.Events, options.Seed);
         ResetFaults();
     }

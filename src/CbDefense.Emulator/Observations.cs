@@ -138,7 +138,7 @@ internal static class ObservationFactory
         {
             return null;
         }
-        var x = AlertFactory.Details(a);
+        var x = AlertFactory.Details(a, orgKey);
         bool net = a.Type is AlertFactory.HostBasedFirewall or AlertFactory.IntrusionDetection || a.ReasonCode is "R_C2" or "R_SCAN_OFF";
         bool win = a.DeviceOs == "WINDOWS";
         string user = AlertJson.UserOf(a);
