@@ -1,16 +1,17 @@
 @{
     Synopsis    = 'Lists files and folders on devices (the Live Response directory list command).'
     Description = @'
-Get-CbLiveResponseChildItem lists a folder on each device, like Get-ChildItem: one LiveResponseItem per file or folder
-(name, full path, size, attributes, creation, access and write times), without "." and "..". -Path is a folder (its
-contents are listed), a file (that file is listed), or a pattern with * and ? that the sensor matches against the
-names in one folder (C:\Windows\Temp\*.log). Without -Path the session's current folder is listed (C:\ or / when the
-sensor reports none). Paths are as the device spells them: C:\Users on Windows, /var/log on Linux and macOS.
+Get-CbLiveResponseChildItem lists a folder on each device, like Get-ChildItem: one LiveResponseItem per file or
+folder (name, full path, size, attributes, creation, access and write times), without "." and "..". -Path is a
+folder (its contents are listed), a file (that file is listed), or a pattern with * and ? that the sensor matches
+against the names in one folder (C:\Windows\Temp\*.log). Without -Path the session's current folder is listed (C:\
+or / when the sensor reports none). Paths are as the device spells them: C:\Users on Windows, /var/log on Linux and
+macOS.
 
 -Recurse lists the folders below too, every level; -Depth N lists N levels below (-Depth 0: only the folder itself;
--Depth wins over -Recurse). The folders below a pattern's matches are listed whole. Each folder is one directory list
-command, so a deep tree takes many round trips. -File and -Directory write only files or only folders (the folders
-are still walked with -Recurse).
+-Depth wins over -Recurse). The folders below a pattern's matches are listed whole. Each folder is one directory
+list command, so a deep tree takes many round trips. -File and -Directory write only files or only folders (the
+folders are still walked with -Recurse).
 
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open

@@ -1,11 +1,11 @@
 @{
     Synopsis    = 'Reads a registry key of Windows devices: its sub keys and values (the reg enum key command).'
     Description = @'
-Get-CbLiveResponseRegistryKey reads one registry key on each device (cbapi's list_registry_keys_and_values) and writes
-a LiveResponseRegistryKey: Path, Name, SubKeys (the names of the keys below it) and Values (LiveResponseRegistryValue
-objects: Name, Type, Data; the default value has the name ""). Data is typed: REG_SZ and REG_EXPAND_SZ as text (not
-expanded), REG_DWORD and REG_QWORD as numbers, REG_MULTI_SZ as a text array, REG_BINARY as bytes. To read a whole
-tree, call it again for each of SubKeys.
+Get-CbLiveResponseRegistryKey reads one registry key on each device (cbapi's list_registry_keys_and_values) and
+writes a LiveResponseRegistryKey: Path, Name, SubKeys (the names of the keys below it) and Values
+(LiveResponseRegistryValue objects: Name, Type, Data; the default value has the name ""). Data is typed: REG_SZ and
+REG_EXPAND_SZ as text (not expanded), REG_DWORD and REG_QWORD as numbers, REG_MULTI_SZ as a text array, REG_BINARY
+as bytes. To read a whole tree, call it again for each of SubKeys.
 
 Registry commands need a Windows sensor: a session on another device is an error and nothing is sent to it. Key
 paths name the hive first, abbreviated (HKLM\SOFTWARE\Microsoft, HKU\<sid>\Software) or in full
@@ -15,7 +15,8 @@ through HKU\<their sid>.
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open
 for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
-fails gets one error and the others go on. A key that is not there is GetRegistryKeyFailed.ERROR_FILE_NOT_FOUND (category ObjectNotFound).
+fails gets one error and the others go on. A key that is not there is GetRegistryKeyFailed.ERROR_FILE_NOT_FOUND
+(category ObjectNotFound).
 '@
     Parameters  = @{
         Path                = 'The registry key to read, e.g. HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run.'

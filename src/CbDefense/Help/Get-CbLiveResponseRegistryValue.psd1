@@ -2,10 +2,10 @@
     Synopsis    = 'Reads registry values of Windows devices: one by -Name (reg query value), or every value of a key.'
     Description = @'
 Get-CbLiveResponseRegistryValue reads registry values on each device and writes one LiveResponseRegistryValue per
-value: KeyPath, Name, Type (REG_SZ, REG_DWORD, ...) and Data. With -Name it reads that one value (the reg query value
-command; -Name '' is the key's default value); without it, every value of the key (reg enum key). Data is typed:
-REG_SZ and REG_EXPAND_SZ as text (not expanded), REG_DWORD and REG_QWORD as numbers, REG_MULTI_SZ as a text array,
-REG_BINARY as bytes.
+value: KeyPath, Name, Type (REG_SZ, REG_DWORD, ...) and Data. With -Name it reads that one value (the reg query
+value command; -Name '' is the key's default value); without it, every value of the key (reg enum key). Data is
+typed: REG_SZ and REG_EXPAND_SZ as text (not expanded), REG_DWORD and REG_QWORD as numbers, REG_MULTI_SZ as a text
+array, REG_BINARY as bytes.
 
 Registry commands need a Windows sensor: a session on another device is an error and nothing is sent to it. Key
 paths name the hive first, abbreviated (HKLM\SOFTWARE\Microsoft, HKU\<sid>\Software) or in full
@@ -15,7 +15,8 @@ through HKU\<their sid>.
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open
 for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
-fails gets one error and the others go on. A value or key that is not there is GetRegistryValueFailed.ERROR_FILE_NOT_FOUND (category ObjectNotFound).
+fails gets one error and the others go on. A value or key that is not there is
+GetRegistryValueFailed.ERROR_FILE_NOT_FOUND (category ObjectNotFound).
 '@
     Parameters  = @{
         Path                = 'The registry key that holds the values, e.g. HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion.'

@@ -3,24 +3,24 @@
     Description = @'
 Invoke-CbLiveResponseMemoryDump takes a full memory dump on each device (cbapi's memdump), then fetches it like
 Receive-CbLiveResponseFile and deletes it on the device. The dump is written on the device to -Path (by default a
-temporary name, c:\windows\temp\cblr.<12 letters>.dmp or /tmp/cblr.<...>.dmp, as cbapi names it); the cmdlet waits for
-it for at most -TimeoutSec seconds (default 3600), polling every 2 seconds, with a progress bar of the percentage the
-sensor reports. With -Compress the sensor compresses the dump and names it <Path>.zip.
+temporary name, c:\windows\temp\cblr.<12 letters>.dmp or /tmp/cblr.<...>.dmp, as cbapi names it); the cmdlet waits
+for it for at most -TimeoutSec seconds (default 3600), polling every 2 seconds, with a progress bar of the
+percentage the sensor reports. With -Compress the sensor compresses the dump and names it <Path>.zip.
 
 The dump is then downloaded straight to disk (constant memory, progress in bytes) to -Destination, under the same
 rules as Receive-CbLiveResponseFile: a folder (the default is the current folder) takes the remote name; {DeviceId}
 and {HostName} are replaced per device; the file is written under a temporary name and renamed once complete, so a
 broken download never leaves a file that looks whole. An existing local file is refused unless -Force is given; note
-that this is found when the download starts, after the dump was taken. Whether the download succeeds or not, the dump
-is deleted on the device afterwards (a warning says so if that fails). The local file is written as a FileInfo with
-DeviceId, HostName and RemotePath.
+that this is found when the download starts, after the dump was taken. Whether the download succeeds or not, the
+dump is deleted on the device afterwards (a warning says so if that fails). The local file is written as a FileInfo
+with DeviceId, HostName and RemotePath.
 
 A dump is as large as the device's memory: mind the free disk space on both sides. Sessions: pipe open sessions
 (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet opens a session per device and
 closes it again (a session the module already holds open for the device is used and left open). Up to -ThrottleLimit
-devices (default 5) are worked on at once. A device that fails gets one error (MemoryDumpFailed..., a dump that takes
-longer than -TimeoutSec: category OperationTimeout) and the others go on. It asks for confirmation per device when
-$ConfirmPreference is Medium or lower; -WhatIf dumps nothing.
+devices (default 5) are worked on at once. A device that fails gets one error (MemoryDumpFailed..., a dump that
+takes longer than -TimeoutSec: category OperationTimeout) and the others go on. It asks for confirmation per device
+when $ConfirmPreference is Medium or lower; -WhatIf dumps nothing.
 '@
     Parameters  = @{
         Path                = 'The remote file the sensor writes the dump to. Defaults to a temporary name in c:\windows\temp (or /tmp). It is deleted after the download.'

@@ -1,8 +1,8 @@
 @{
     Synopsis    = 'Creates a folder on devices (the create directory command).'
     Description = @'
-New-CbLiveResponseDirectory creates one remote folder on each device (cbapi's create_directory). -Path is as the device
-spells it (C:\Windows\Temp\ir, /tmp/ir). A folder that exists already is an error from the sensor
+New-CbLiveResponseDirectory creates one remote folder on each device (cbapi's create_directory). -Path is as the
+device spells it (C:\Windows\Temp\ir, /tmp/ir). A folder that exists already is an error from the sensor
 (NewDirectoryFailed.ERROR_ALREADY_EXISTS, category ResourceExists); a missing parent is ERROR_PATH_NOT_FOUND
 (ObjectNotFound). ConfirmImpact is Low: -WhatIf says what would be created and creates nothing.
 

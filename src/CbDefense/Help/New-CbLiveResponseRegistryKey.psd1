@@ -1,8 +1,9 @@
 @{
     Synopsis    = 'Creates a registry key on Windows devices (the reg create key command).'
     Description = @'
-New-CbLiveResponseRegistryKey creates a registry key on each device (cbapi's create_registry_key). Like RegCreateKeyEx,
-which the sensor uses, missing parent keys are created too and a key that exists already is not an error.
+New-CbLiveResponseRegistryKey creates a registry key on each device (cbapi's create_registry_key). Like
+RegCreateKeyEx, which the sensor uses, missing parent keys are created too and a key that exists already is not an
+error.
 
 Registry commands need a Windows sensor: a session on another device is an error and nothing is sent to it. Key
 paths name the hive first, abbreviated (HKLM\SOFTWARE\Microsoft, HKU\<sid>\Software) or in full
@@ -12,7 +13,8 @@ through HKU\<their sid>.
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open
 for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
-fails gets one error and the others go on. It asks for confirmation per device when $ConfirmPreference is Medium or lower; -WhatIf creates nothing.
+fails gets one error and the others go on. It asks for confirmation per device when $ConfirmPreference is Medium or
+lower; -WhatIf creates nothing.
 '@
     Parameters  = @{
         Path                = 'The registry key to create, e.g. HKLM\SOFTWARE\Contoso\Agent.'

@@ -12,12 +12,13 @@ folder, or a path ending in \ or /, takes the file under its remote name (a fold
 is created when missing); without -Destination the file goes into the current folder. Any other path is the file
 itself, and its folder must exist. {DeviceId} and {HostName} in -Destination are replaced per device (the device id
 stands in for a host name the session does not know), so several devices can send a file of the same name:
--Destination '.\{HostName}\' or '.\hosts-{HostName}.txt'. Characters a local file name cannot hold are replaced by _.
+-Destination '.\{HostName}\' or '.\hosts-{HostName}.txt'. Characters a local file name cannot hold are replaced by
+_.
 
-An existing local file is refused before anything is fetched, unless -Force is given. The download is written under a
-temporary name beside the target (.<name>.<random>.partial) and renamed only once it is complete, so an interrupted or
-failed download (a broken connection, a stalled body, Ctrl+C) never leaves a file that looks whole: the temporary
-file is deleted.
+An existing local file is refused before anything is fetched, unless -Force is given. The download is written under
+a temporary name beside the target (.<name>.<random>.partial) and renamed only once it is complete, so an
+interrupted or failed download (a broken connection, a stalled body, Ctrl+C) never leaves a file that looks whole:
+the temporary file is deleted.
 
 On a Current session the content route answers with a redirect (302) to a pre-signed storage URL; that URL is
 fetched without the API key, and only over https (or on the API's own host). A Legacy session downloads from

@@ -1,9 +1,9 @@
 @{
     Synopsis    = 'Deletes a file or an empty folder on devices (the delete file command).'
     Description = @'
-Remove-CbLiveResponseItem deletes one remote file, or one empty folder, on each device (cbapi's delete_file). -Path is
-as the device spells it; wildcards are refused, so one mistyped pattern cannot delete many files. A folder that is not
-empty is refused by the sensor (ERROR_DIR_NOT_EMPTY): delete its files first.
+Remove-CbLiveResponseItem deletes one remote file, or one empty folder, on each device (cbapi's delete_file). -Path
+is as the device spells it; wildcards are refused, so one mistyped pattern cannot delete many files. A folder that
+is not empty is refused by the sensor (ERROR_DIR_NOT_EMPTY): delete its files first.
 
 ConfirmImpact is High, so it asks for confirmation per device by default; -Force (or -Confirm:$false) skips the
 prompt, -WhatIf deletes nothing.

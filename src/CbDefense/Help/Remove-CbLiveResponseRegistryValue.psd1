@@ -1,8 +1,8 @@
 @{
     Synopsis    = 'Deletes a registry value on Windows devices (the reg delete value command).'
     Description = @'
-Remove-CbLiveResponseRegistryValue deletes one registry value on each device (cbapi's delete_registry_value). A value
-or key that is not there is RemoveRegistryValueFailed.ERROR_FILE_NOT_FOUND (category ObjectNotFound).
+Remove-CbLiveResponseRegistryValue deletes one registry value on each device (cbapi's delete_registry_value). A
+value or key that is not there is RemoveRegistryValueFailed.ERROR_FILE_NOT_FOUND (category ObjectNotFound).
 
 ConfirmImpact is High, so it asks for confirmation per device by default; -Force (or -Confirm:$false) skips the
 prompt, -WhatIf deletes nothing.

@@ -2,9 +2,10 @@
     Synopsis    = 'Closes Live Response sessions.'
     Description = @'
 Remove-CbLiveResponseSession closes Live Response sessions the module holds, like Remove-PSSession: on a Legacy
-session with PUT /integrationServices/v3/cblr/session {"session_id", "status": "CLOSE"}, on a Current one with DELETE
-/appservices/v6/orgs/{org_key}/liveresponse/sessions/{id}. The keepalive stops for it, its Status becomes CLOSED and it
-leaves Get-CbLiveResponseSession. A session the server had already closed or lost counts as closed (no error).
+session with PUT /integrationServices/v3/cblr/session {"session_id", "status": "CLOSE"}, on a Current one with
+DELETE /appservices/v6/orgs/{org_key}/liveresponse/sessions/{id}. The keepalive stops for it, its Status becomes
+CLOSED and it leaves Get-CbLiveResponseSession. A session the server had already closed or lost counts as closed (no
+error).
 
 Sessions come from the pipeline (New-CbLiveResponseSession, Get-CbLiveResponseSession) or by -Id; an id the module
 does not hold is an error (LiveResponseSessionNotFound, category ObjectNotFound) and the other ids are still closed.

@@ -1,18 +1,18 @@
 @{
     Synopsis    = 'Sends a local file to devices (upload, then the put file command).'
     Description = @'
-Send-CbLiveResponseFile copies one local file to each device (cbapi's put_file): it is uploaded to the session's file
-store in the cloud, streamed from disk (constant memory, a progress bar in bytes per device), then the put file
-command writes it on the device at -Destination, and the uploaded copy is deleted from the cloud. -Destination is the
-remote path as the device spells it; one that ends in \ or / is a folder and the local file's name is added.
+Send-CbLiveResponseFile copies one local file to each device (cbapi's put_file): it is uploaded to the session's
+file store in the cloud, streamed from disk (constant memory, a progress bar in bytes per device), then the put file
+command writes it on the device at -Destination, and the uploaded copy is deleted from the cloud. -Destination is
+the remote path as the device spells it; one that ends in \ or / is a folder and the local file's name is added.
 
 An existing remote file is not replaced unless -Force is given: the sensor refuses with ERROR_FILE_EXISTS or
 ERROR_ALREADY_EXISTS (error id SendFileFailed.ERROR_FILE_EXISTS, category ResourceExists). -Path must be an existing
 local file (not a folder); otherwise the cmdlet stops before anything is sent.
 
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
-opens a session per device, sends the file and closes the session again (a session the module already holds open
-for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
+opens a session per device, sends the file and closes the session again (a session the module already holds open for
+the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
 fails gets one error (SendFileFailed.<Win32 error>, e.g. ERROR_PATH_NOT_FOUND when the remote folder is missing,
 ERROR_ACCESS_DENIED) and the others go on. It asks for confirmation per device when $ConfirmPreference is Medium or
 lower; -WhatIf sends nothing.

@@ -3,8 +3,8 @@
     Description = @'
 Set-CbLiveResponseRegistryValue creates a registry value on each device (cbapi's set_registry_value); with -Force it
 also replaces a value that exists. Without -Force an existing value is left alone and the sensor refuses
-(SetRegistryValueFailed.ERROR_ALREADY_EXISTS, category ResourceExists). The key must exist (New-CbLiveResponseRegistryKey
-creates it); otherwise the error is ERROR_FILE_NOT_FOUND.
+(SetRegistryValueFailed.ERROR_ALREADY_EXISTS, category ResourceExists). The key must exist
+(New-CbLiveResponseRegistryKey creates it); otherwise the error is ERROR_FILE_NOT_FOUND.
 
 The type follows the value unless -Type is given: a byte[] is REG_BINARY; an [int] (and a [long] that fits 32 bits)
 is REG_DWORD, a larger [long] REG_QWORD; a string is REG_SZ; an array of strings REG_MULTI_SZ. With -Type, REG_DWORD
@@ -20,7 +20,8 @@ through HKU\<their sid>.
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open
 for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once. A device that
-fails gets one error and the others go on. It asks for confirmation per device when $ConfirmPreference is Medium or lower; -WhatIf sets nothing.
+fails gets one error and the others go on. It asks for confirmation per device when $ConfirmPreference is Medium or
+lower; -WhatIf sets nothing.
 '@
     Parameters  = @{
         Path                = 'The registry key that holds the value, e.g. HKLM\SOFTWARE\Contoso. It must exist.'

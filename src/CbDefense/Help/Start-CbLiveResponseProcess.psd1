@@ -2,9 +2,9 @@
     Synopsis    = 'Starts a process on devices (the create process command); with -Wait returns its exit code and output.'
     Description = @'
 Start-CbLiveResponseProcess runs a command line on each device (cbapi's create_process) and writes one
-LiveResponseProcessResult per device: DeviceId, HostName, CommandLine, ProcessId, and with -Wait ExitCode and Output.
-The command line is run as given, not through a shell: use "cmd.exe /c ..." on Windows or "/bin/sh -c ..." on Unix
-for shell built-ins, pipes and redirection.
+LiveResponseProcessResult per device: DeviceId, HostName, CommandLine, ProcessId, and with -Wait ExitCode and
+Output. The command line is run as given, not through a shell: use "cmd.exe /c ..." on Windows or "/bin/sh -c ..."
+on Unix for shell built-ins, pipes and redirection.
 
 Without -Wait the command returns once the process has started. With -Wait it waits for the process to exit, for at
 most -TimeoutSec seconds (default 120); the output (stdout and stderr) goes to a temporary file on the device
@@ -19,8 +19,8 @@ read into Output). -WorkingDirectory is the folder the process starts in.
 
 Sessions: pipe open sessions (New-CbLiveResponseSession) to -LiveResponseSession, or give -DeviceId and the cmdlet
 opens a session per device, runs the command and closes the session again (a session the module already holds open
-for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once; results come as
-each device finishes, so slow devices do not hold up the others. A device that fails gets one error
+for the device is used and left open). Up to -ThrottleLimit devices (default 5) are worked on at once; results come
+as each device finishes, so slow devices do not hold up the others. A device that fails gets one error
 (StartProcessFailed.<Win32 error>, e.g. ERROR_FILE_NOT_FOUND when the program is not there) and the others go on. It
 asks for confirmation per device when $ConfirmPreference is Medium or lower; -WhatIf runs nothing.
 '@

@@ -1,10 +1,10 @@
 @{
     Synopsis    = 'Kills processes on devices (the kill command).'
     Description = @'
-Stop-CbLiveResponseProcess kills processes by id on each device (cbapi's kill_process), one kill command per process,
-each allowed 30 seconds. A process that cannot be killed (it is gone: ERROR_INVALID_PARAMETER; it is protected:
-ERROR_ACCESS_DENIED) gets its own error (StopProcessFailed.<Win32 error>) and the other ids of the list are still
-killed.
+Stop-CbLiveResponseProcess kills processes by id on each device (cbapi's kill_process), one kill command per
+process, each allowed 30 seconds. A process that cannot be killed (it is gone: ERROR_INVALID_PARAMETER; it is
+protected: ERROR_ACCESS_DENIED) gets its own error (StopProcessFailed.<Win32 error>) and the other ids of the list
+are still killed.
 
 ConfirmImpact is High, so it asks for confirmation per device, naming the process ids, by default; -Force (or
 -Confirm:$false) skips the prompt, -WhatIf kills nothing.
