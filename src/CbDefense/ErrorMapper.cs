@@ -76,6 +76,7 @@ namespace CbDefense.Commands
 
         private static string? RecommendedAction(Exception ex)
         {
+            if (ex is CbApiException known && known.RecommendedAction != null) return known.RecommendedAction;
             switch (ex)
             {
                 case CbUnauthorizedException _:

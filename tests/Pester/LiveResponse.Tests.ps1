@@ -440,6 +440,11 @@ Describe 'Keys and generations' {
         New-CbLiveResponseSession -Session $api -DeviceId $windows[0].deviceId -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
         "$($err[0])" | Should -Match 'LIVE_RESPONSE'
+        # The documented way: devices read with the API key, the Live Response session given with -Session.
+        $lr = Get-CbDevice -Session $api -Id $windows[4].deviceId | New-CbLiveResponseSession -Session $sessions.Legacy
+        $lr.DeviceId | Should -Be $windows[4].deviceId
+        $lr.Session | Should -Be $sessions.Legacy
+        $lr | Remove-CbLiveResponseSession
         $api | Disconnect-CbDefense
     }
 

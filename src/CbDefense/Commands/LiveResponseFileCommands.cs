@@ -85,6 +85,7 @@ namespace CbDefense.Commands
 
     /// <summary>Sends a local file to devices (an upload, then put file).</summary>
     [Cmdlet(VerbsCommunications.Send, "CbLiveResponseFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class SendCbLiveResponseFileCommand : LiveResponseCmdlet
     {
         private string _local = "";
@@ -127,6 +128,7 @@ namespace CbDefense.Commands
 
     /// <summary>Deletes a file or an empty folder on devices.</summary>
     [Cmdlet(VerbsCommon.Remove, "CbLiveResponseItem", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class RemoveCbLiveResponseItemCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
@@ -151,6 +153,7 @@ namespace CbDefense.Commands
 
     /// <summary>Creates a folder on devices.</summary>
     [Cmdlet(VerbsCommon.New, "CbLiveResponseDirectory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class NewCbLiveResponseDirectoryCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
@@ -199,6 +202,10 @@ namespace CbDefense.Commands
 
         protected override async Task RunAsync(LiveResponseSession session, CallContext ctx)
         {
+            // Refuse a local file in the way before the dump is taken (the dump is deleted on the device afterwards).
+            if (Path != null)
+                using (LocalFile.For(_destination, LiveResponseOperations.LeafOf(session, Path) + (Compress && !Path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? ".zip" : ""),
+                                     session.DeviceId, session.HostName, Force)) { }
             int activity = ActivityId(session.DeviceId);
             string title = "Dumping the memory of " + LiveResponseOperations.Host(session);
             string remote = await LiveResponseOperations.MemoryDumpAsync(session, Path, Compress, TimeSpan.FromSeconds(TimeoutSec), p =>

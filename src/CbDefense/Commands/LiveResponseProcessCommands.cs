@@ -36,6 +36,7 @@ namespace CbDefense.Commands
 
     /// <summary>Kills processes on devices (the kill command).</summary>
     [Cmdlet(VerbsLifecycle.Stop, "CbLiveResponseProcess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class StopCbLiveResponseProcessCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

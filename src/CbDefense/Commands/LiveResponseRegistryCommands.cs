@@ -49,6 +49,7 @@ namespace CbDefense.Commands
 
     /// <summary>Sets a registry value on Windows devices (reg set value); the type follows the value unless -Type is given.</summary>
     [Cmdlet(VerbsCommon.Set, "CbLiveResponseRegistryValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class SetCbLiveResponseRegistryValueCommand : LiveResponseCmdlet
     {
         private string _type = "REG_SZ";
@@ -96,6 +97,7 @@ namespace CbDefense.Commands
 
     /// <summary>Creates a registry key on Windows devices.</summary>
     [Cmdlet(VerbsCommon.New, "CbLiveResponseRegistryKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class NewCbLiveResponseRegistryKeyCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
@@ -111,6 +113,7 @@ namespace CbDefense.Commands
 
     /// <summary>Deletes a registry key (without sub keys) on Windows devices.</summary>
     [Cmdlet(VerbsCommon.Remove, "CbLiveResponseRegistryKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class RemoveCbLiveResponseRegistryKeyCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
@@ -130,6 +133,7 @@ namespace CbDefense.Commands
 
     /// <summary>Deletes a registry value on Windows devices.</summary>
     [Cmdlet(VerbsCommon.Remove, "CbLiveResponseRegistryValue", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SessionSet)]
+    [OutputType(typeof(void))]
     public sealed class RemoveCbLiveResponseRegistryValueCommand : LiveResponseCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]

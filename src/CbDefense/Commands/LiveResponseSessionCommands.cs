@@ -116,6 +116,7 @@ namespace CbDefense.Commands
 
     /// <summary>Closes Live Response sessions (the v3 PUT CLOSE, or the v6 DELETE).</summary>
     [Cmdlet(VerbsCommon.Remove, "CbLiveResponseSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "LiveResponseSession")]
+    [OutputType(typeof(void))]
     public sealed class RemoveCbLiveResponseSessionCommand : CbCmdlet
     {
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "LiveResponseSession", Position = 0)]

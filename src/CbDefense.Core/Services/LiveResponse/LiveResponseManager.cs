@@ -159,9 +159,18 @@ namespace CbDefense.Services.LiveResponse
         private static async Task<LrSessionState> WaitActiveAsync(ILiveResponseService svc, LrSessionState state, LrOpenOptions o, Stopwatch clock, CallContext ctx)
         {
             var delay = TimeSpan.FromMilliseconds(100);
+            bool detailed = false;
             while (true)
             {
-                if (state.IsActive) return state;
+                if (state.IsActive && (state.SupportedCommands != null || detailed)) return state;
+                if (state.IsActive)
+                {
+                    // A create answered with a session already ACTIVE (the device's open one) but without its details
+                    // (v6's create reply has no supported_commands, host name or drives): read them.
+                    detailed = true;
+                    state = await Refetch(svc, state, ctx).ConfigureAwait(false);
+                    continue;
+                }
                 if (state.IsOver)
                     throw new CbServerException("Could not establish a Live Response session with device " + state.DeviceId + ": the session " + state.Id +
                                                 " went to status " + state.Status + ". It was closed.");
@@ -170,14 +179,24 @@ namespace CbDefense.Services.LiveResponse
                 if (left <= TimeSpan.Zero)
                     throw new CbTimeoutException("Could not establish a Live Response session with device " + state.DeviceId + " within " + Secs(o.Timeout) +
                                                  " s (TimeoutSec): session " + state.Id + " stayed " + state.Status + ", so the sensor has not checked in " +
-                                                 "(is the device online?). The pending session was closed, so it does not count against the org's limit.");
+                                                 "(is the device online?). The pending session was closed, so it does not count against the org's limit.")
+                    {
+                        RecommendedAction = "Check that the device is online (Get-CbDevice -Id " + state.DeviceId + " shows its LastContact), or give the sensor " +
+                                            "longer to check in: New-CbLiveResponseSession -TimeoutSec (default 360).",
+                    };
                 await Task.Delay(delay < left ? delay : left, ctx.CancellationToken).ConfigureAwait(false);
                 if (delay < TimeSpan.FromSeconds(1)) delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 2));
-                var next = await svc.GetSessionAsync(state.Id, ctx).ConfigureAwait(false);
-                if (next.Id.Length == 0) next.Id = state.Id;
-                if (next.DeviceId == 0) next.DeviceId = state.DeviceId;
-                state = next;
+                state = await Refetch(svc, state, ctx).ConfigureAwait(false);
+                detailed = true;
             }
+        }
+
+        private static async Task<LrSessionState> Refetch(ILiveResponseService svc, LrSessionState state, CallContext ctx)
+        {
+            var next = await svc.GetSessionAsync(state.Id, ctx).ConfigureAwait(false);
+            if (next.Id.Length == 0) next.Id = state.Id;
+            if (next.DeviceId == 0) next.DeviceId = state.DeviceId;
+            return next;
         }
 
         /// <summary>A 403 that says the org's session limit is reached (as the service and KB 291523 word it).</summary>

@@ -83,7 +83,11 @@ namespace CbDefense.Services.LiveResponse
                     {
                         await CancelQuietlyAsync(svc, s, id).ConfigureAwait(false);
                         throw new CbTimeoutException("The '" + command.Name + "' command on " + Host(s) + " did not finish within " +
-                                                     Math.Round(timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s (status " + state.Status + ").");
+                                                     Math.Round(timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s (status " + state.Status + ").")
+                        {
+                            RecommendedAction = "Give the command longer where the cmdlet offers it (-TimeoutSec of Start-CbLiveResponseProcess and " +
+                                                "Invoke-CbLiveResponseMemoryDump), or check that the device is still online.",
+                        };
                     }
                     await Task.Delay(delay, ctx.CancellationToken).ConfigureAwait(false);
                     if (delay < maxPoll) delay = TimeSpan.FromMilliseconds(Math.Min(maxPoll.TotalMilliseconds, delay.TotalMilliseconds * 2));
