@@ -43,6 +43,7 @@ function Invoke-Scenario([string] $Name, [string] $Script, $Emulator, [hashtable
         DevicesPerSec = [math]::Round([double]$result.Count / [double]$result.Seconds)
         Requests      = $after - $before
         PeakMemoryMB  = [math]::Round([double]$result.PeakBytes / 1MB, 1)
+        BeforeMemoryMB = if ($result.PSObject.Properties['BeforeBytes']) { [math]::Round([double]$result.BeforeBytes / 1MB, 1) } else { $null }
     }
 }
 
@@ -327,6 +328,92 @@ try {
         'per-device action requests / module action requests'  = [math]::Round($single.ActionRequests / [math]::Max(1, $bulk.ActionRequests), 1)
         'per-device time / module time (target > 1)'          = [math]::Round($single.Seconds / $bulk.Seconds, 2)
     } | Format-List | Out-Host
+
+    Stop-CbEmulator $emulator
+    $emulator = $null
+
+    # Live Response: a 256 MiB download against curl on the same content route, and a command on 100 devices at
+    # -ThrottleLimit 10 against -ThrottleLimit 1.
+    Write-Host 'Live Response: starting an emulator with a 256 MiB C:\TEMP\large.bin and 300 devices...'
+    $emulator = Start-CbEmulator -Devices 300 -Events 10 -Seed 3 -ExtraArguments @(
+        '--lr-large-file-mb', '256', '--lr-session-delay-ms', '100', '--lr-command-delay-ms', '50', '--lr-session-cap', '100')
+    $lrToken = $emulator.LrToken
+    $headers = @{ 'X-Auth-Token' = $emulator.ApiToken }
+    $windows = @((Invoke-RestMethod -Uri "$($emulator.Uri)/integrationServices/v3/device?rows=5000" -Headers $headers).results |
+        Where-Object { $_.deviceType -eq 'WINDOWS' -and $_.status -eq 'REGISTERED' })
+    $device = $windows[0].deviceId
+
+    $receiveScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First, $Device, $Target)
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $ModulePath
+$secret, $id = $Token -split '/', 2
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey -ApiGeneration Legacy
+$lr = New-CbLiveResponseSession -DeviceId $Device
+$null = $lr | Receive-CbLiveResponseFile -Path 'C:\TEMP\test.txt' -Destination "$Target.warm" -Force
+[GC]::Collect()
+$p = [Diagnostics.Process]::GetCurrentProcess(); $p.Refresh()
+$before = $p.WorkingSet64
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$f = $lr | Receive-CbLiveResponseFile -Path 'C:\TEMP\large.bin' -Destination $Target -Force -PassThru
+$sw.Stop()
+$p.Refresh()
+$lr | Remove-CbLiveResponseSession
+[pscustomobject]@{ Count = $f.Length; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = $p.PeakWorkingSet64; BeforeBytes = $before } | ConvertTo-Json -Compress
+'@
+
+    $fanScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First, $Devices, $Throttle)
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $ModulePath
+$secret, $id = $Token -split '/', 2
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey -ApiGeneration Legacy
+$ids = [long[]]($Devices -split ',')
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$r = @($ids | ForEach-Object { [pscustomobject]@{ DeviceId = $_ } } |
+    Start-CbLiveResponseProcess -CommandLine 'cmd.exe /c echo hello' -Wait -ThrottleLimit ([int]$Throttle) -Confirm:$false -ErrorVariable failed)
+$sw.Stop()
+if ($failed.Count) { throw "$($failed.Count) errors: $($failed[0])" }
+[pscustomobject]@{ Count = @($r | Where-Object { $_.Output -match 'hello' }).Count; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = 0 } | ConvertTo-Json -Compress
+'@
+
+    $target = Join-Path ([System.IO.Path]::GetTempPath()) "cbbench-large-$([guid]::NewGuid().ToString('N')).bin"
+    try {
+        $lrArgs = @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $lrToken; OrgKey = $emulator.OrgKey; First = 0; Device = $device; Target = $target }
+        $receive = @(1..$Repeat | ForEach-Object { Invoke-Scenario 'Receive-CbLiveResponseFile 256 MiB' $receiveScenario $emulator $lrArgs } | Sort-Object Seconds)[[int][math]::Floor(($Repeat - 1) / 2)]
+        $file = "$target.curl"
+        # The same content route with curl: a session, a get file command, then the bytes to a file.
+        $h = @{ 'X-Auth-Token' = $lrToken }
+        $base = "$($emulator.Uri)/integrationServices/v3/cblr"
+        $sess = Invoke-RestMethod -Method Post -Uri "$base/session/$device" -Headers $h -Body (@{ sensor_id = $device } | ConvertTo-Json) -ContentType 'application/json'
+        while ((Invoke-RestMethod -Uri "$base/session/$($sess.id)" -Headers $h).status -ne 'ACTIVE') { Start-Sleep -Milliseconds 50 }
+        $curlTimes = foreach ($i in 1..$Repeat) {
+            $cmd = Invoke-RestMethod -Method Post -Uri "$base/session/$($sess.id)/command" -Headers $h -ContentType 'application/json' `
+                -Body (@{ session_id = $sess.id; name = 'get file'; object = 'C:\TEMP\large.bin' } | ConvertTo-Json)
+            while ((Invoke-RestMethod -Uri "$base/session/$($sess.id)/command/$($cmd.id)" -Headers $h).status -ne 'complete') { Start-Sleep -Milliseconds 20 }
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            & curl -s -f -o $file -H "X-Auth-Token: $lrToken" "$base/session/$($sess.id)/file/$($cmd.file_id)/content"
+            if ($LASTEXITCODE -ne 0) { throw "curl failed ($LASTEXITCODE)" }
+            $sw.Elapsed.TotalSeconds
+        }
+        $null = Invoke-RestMethod -Method Put -Uri "$base/session" -Headers $h -ContentType 'application/json' -Body (@{ session_id = $sess.id; status = 'CLOSE' } | ConvertTo-Json)
+        $curlSeconds = @($curlTimes | Sort-Object)[[int][math]::Floor(($Repeat - 1) / 2)]
+        $mb = 256
+        $ids = (@($windows | Select-Object -First 100).deviceId) -join ','
+        $fan10 = Invoke-Scenario 'Start-CbLiveResponseProcess -Wait, 100 devices, -ThrottleLimit 10' $fanScenario $emulator @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $lrToken; OrgKey = $emulator.OrgKey; First = 0; Devices = $ids; Throttle = 10 }
+        $fan1 = Invoke-Scenario 'Start-CbLiveResponseProcess -Wait, 100 devices, -ThrottleLimit 1' $fanScenario $emulator @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $lrToken; OrgKey = $emulator.OrgKey; First = 0; Devices = $ids; Throttle = 1 }
+        @($fan10, $fan1) | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests | Out-Host
+        [pscustomobject][ordered]@{
+            'Receive-CbLiveResponseFile MB/s'                              = [math]::Round($mb / $receive.Seconds, 1)
+            'curl MB/s (same content route)'                               = [math]::Round($mb / $curlSeconds, 1)
+            'module throughput / curl throughput (target >= 0.8)'          = [math]::Round($curlSeconds / $receive.Seconds, 2)
+            'module peak memory growth during the download, MB (target <= 32)' = [math]::Round([double]$receive.PeakMemoryMB - [double]$receive.BeforeMemoryMB, 1)
+            'fan-out: time at -ThrottleLimit 1 / time at 10 (target >= 5)'  = [math]::Round($fan1.Seconds / $fan10.Seconds, 2)
+        } | Format-List | Out-Host
+    }
+    finally {
+        Remove-Item $target, "$target.warm", "$target.curl" -ErrorAction SilentlyContinue
+    }
 }
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }
