@@ -37,6 +37,9 @@
         'Set-CbPolicy'
         'Set-CbPolicyRule'
         # Events, threats, alerts and notifications
+        'Get-CbAlert'
+        'Set-CbAlert'
+        'Watch-CbAlert'
         'Get-CbAlertSearchSuggestion'
         'Get-CbEvent'
         'Get-CbNotification'

@@ -64,6 +64,17 @@ namespace CbDefense.Commands
                                             ? DeviceQuery.OperatingSystems : DeviceQuery.Statuses, wordToComplete);
     }
 
+    /// <summary>Completes alert -Type with the documented alert types.</summary>
+    public sealed class AlertTypeCompleter : IArgumentCompleter
+    {
+        internal static readonly string[] Types =
+            { "CB_ANALYTICS", "WATCHLIST", "DEVICE_CONTROL", "CONTAINER_RUNTIME", "HOST_BASED_FIREWALL", "INTRUSION_DETECTION_SYSTEM" };
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                                                              CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            ValueListCompleter.Complete(Types, wordToComplete);
+    }
+
     /// <summary>Offers the reputation values when -ApplicationType is REPUTATION.</summary>
     public sealed class PolicyApplicationValueCompleter : ValueListCompleter
     {

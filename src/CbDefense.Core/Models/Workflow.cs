@@ -58,7 +58,42 @@ namespace CbDefense
 
         public bool IsFinished => string.Equals(Status, Finished, StringComparison.OrdinalIgnoreCase);
 
+        /// <summary>True when the request is a job of the current API (alerts v7 workflow) rather than a v6 workflow request.</summary>
+        public bool IsJob { get; internal set; }
+
+        /// <summary>True when the server reports the request failed (a FAILED job); Errors says why.</summary>
+        public bool Failed { get; internal set; }
+
         public override string ToString() => (RequestId ?? "") + " " + (Status ?? "");
+
+        /// <summary>
+        /// A job of /jobs/v1 as a workflow status: CREATED → QUEUED, IN_PROGRESS, COMPLETED → FINISHED, FAILED → FINISHED with
+        /// Failed set; progress num_total → NumHits, num_completed → NumSuccess; the job's other fields in AdditionalProperties.
+        /// </summary>
+        internal static WorkflowStatus FromJob(Dictionary<string, object?> json, string id, Session? session)
+        {
+            var f = new FieldReader(json);
+            string? raw = f.String("status");
+            string upper = (raw ?? "").Trim().ToUpperInvariant();
+            var s = new WorkflowStatus { Session = session, IsJob = true, RequestId = f.String("id") ?? id };
+            s.Status = upper == "COMPLETED" || upper == "FAILED" ? Finished : upper == "IN_PROGRESS" ? InProgress : Queued;
+            s.Failed = upper == "FAILED";
+            var progress = f.Object("progress", p => p);
+            if (progress != null)
+            {
+                s.NumHits = progress.Long("num_total");
+                s.NumSuccess = progress.Long("num_completed");
+                string? message = progress.String("message");
+                if (s.Failed && !string.IsNullOrEmpty(message)) s.Errors = new PlainList(new object?[] { message });
+                var rest = new PlainMap();
+                progress.CopyRestTo(rest);
+                if (message != null && !s.Failed) rest["message"] = message;
+                if (rest.Count > 0) s.AdditionalProperties["progress"] = rest;
+            }
+            s.AdditionalProperties["job_status"] = raw;
+            f.CopyRestTo(s.AdditionalProperties);
+            return s;
+        }
 
         internal static WorkflowStatus Read(Dictionary<string, object?> json, Session? session)
         {

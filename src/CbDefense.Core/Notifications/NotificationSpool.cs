@@ -47,20 +47,8 @@ namespace CbDefense
         /// </summary>
         public static NotificationSpool Open(string path, Session? session)
         {
-            if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("A state file path is required.", nameof(path));
-            string full = System.IO.Path.GetFullPath(path);
-            string? dir = System.IO.Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
-                throw new DirectoryNotFoundException("The folder of the state file does not exist: " + dir);
-            FileStream lockStream;
-            try
-            {
-                lockStream = new FileStream(full + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-            }
-            catch (IOException ex)
-            {
-                throw new IOException("The state file " + full + " is in use by another watcher (its lock file " + full + ".lock is held).", ex);
-            }
+            string full = StateFile.Resolve(path);
+            var lockStream = StateFile.Lock(full);
             var spool = new NotificationSpool(full, lockStream);
             try
             {
@@ -77,9 +65,8 @@ namespace CbDefense
         private void Load(Session? session)
         {
             // A temp file left by a crash mid-write is incomplete by definition (the rename never happened): ignore it.
-            if (!File.Exists(Path)) return;
-            string text = File.ReadAllText(Path, Encoding.UTF8);
-            if (text.Trim().Length == 0) return;
+            string? text = StateFile.Read(Path);
+            if (text == null) return;
             if (!PlainJson.TryParse(text, out var json) || !(json is Dictionary<string, object?> d) ||
                 !(d.TryGetValue("format", out var f) && (f as string) == Format) ||
                 !d.TryGetValue("pending", out var p) || !(p is List<object?> items))
@@ -127,15 +114,7 @@ namespace CbDefense
                 ["updated"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
                 ["pending"] = items,
             };
-            byte[] bytes = new UTF8Encoding(false).GetBytes(PlainJson.Serialize(doc));
-            string tmp = Path + ".tmp";
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-            {
-                fs.Write(bytes, 0, bytes.Length);
-                fs.Flush(true); // fsync
-            }
-            if (File.Exists(Path)) File.Replace(tmp, Path, null, true);
-            else File.Move(tmp, Path);
+            StateFile.Write(Path, PlainJson.Serialize(doc));
             _deliveredSinceWrite = 0;
             WriteCount++;
         }

@@ -82,11 +82,14 @@ namespace CbDefense
         }
 
         /// <summary>The wait after the latest failure: the interval doubled per consecutive failure, at most 5 minutes (or the interval if longer).</summary>
-        public TimeSpan NextBackoff()
+        public TimeSpan NextBackoff() => Backoff(_interval, ConsecutiveFailures);
+
+        /// <summary>The interval doubled per consecutive failure, at most 5 minutes (or the interval if longer).</summary>
+        internal static TimeSpan Backoff(TimeSpan interval, int failures)
         {
-            int n = Math.Max(1, ConsecutiveFailures);
-            double cap = Math.Max(_interval.TotalSeconds, 300);
-            double secs = Math.Min(cap, _interval.TotalSeconds * Math.Pow(2, Math.Min(n - 1, 20)));
+            int n = Math.Max(1, failures);
+            double cap = Math.Max(interval.TotalSeconds, 300);
+            double secs = Math.Min(cap, interval.TotalSeconds * Math.Pow(2, Math.Min(n - 1, 20)));
             return TimeSpan.FromSeconds(secs);
         }
 

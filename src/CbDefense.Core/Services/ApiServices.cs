@@ -7,8 +7,9 @@ namespace CbDefense.Services
     internal sealed class ApiServices
     {
         private ApiServices(ApiGeneration generation, IDeviceService devices, IPolicyService policies, IEventService? events,
-                            LiveResponse.ILiveResponseService liveResponse)
+                            LiveResponse.ILiveResponseService liveResponse, IAlertService alerts)
         {
+            Alerts = alerts;
             Generation = generation;
             Devices = devices;
             Policies = policies;
@@ -21,6 +22,8 @@ namespace CbDefense.Services
         public IPolicyService Policies { get; }
         /// <summary>The v3 event search, or null on a generation without it.</summary>
         public IEventService? Events { get; }
+        /// <summary>Alerts and the threat workflow: v6 (Legacy) or v7 with jobs (Current).</summary>
+        public IAlertService Alerts { get; }
         /// <summary>Live Response: v3 cblr (Legacy) or v6 liveresponse (Current).</summary>
         public LiveResponse.ILiveResponseService LiveResponse { get; }
 
@@ -28,8 +31,8 @@ namespace CbDefense.Services
         public static ApiServices For(ApiGeneration generation, CbClient client) =>
             generation == ApiGeneration.Current
                 ? new ApiServices(ApiGeneration.Current, new CurrentDeviceService(client), new CurrentPolicyService(client), null,
-                                  new CurrentLiveResponseService(client))
+                                  new CurrentLiveResponseService(client), new CurrentAlertService(client))
                 : new ApiServices(ApiGeneration.Legacy, new LegacyDeviceService(client), new LegacyPolicyService(client), new LegacyEventService(client),
-                                  new LegacyLiveResponseService(client));
+                                  new LegacyLiveResponseService(client), new LegacyAlertService(client));
     }
 }

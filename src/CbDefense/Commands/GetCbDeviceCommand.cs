@@ -149,50 +149,7 @@ namespace CbDefense.Commands
             if (search.Explanation != null) WriteVerbose(search.Explanation);
 
             var progress = new PagedProgress<Device>(this, ProgressId, "Get-CbDevice", "Reading devices from " + session.Uri, "devices");
-            bool firstPage = true;
-            try
-            {
-                while (!search.IsComplete)
-                {
-                    var buffered = firstPage && PagingParameters.IncludeTotalCount ? new System.Collections.Generic.List<Device>() : null;
-                    try
-                    {
-                        RunStreaming<Device, bool>((ctx, sink) => search.NextPageAsync(sink, ctx), d =>
-                        {
-                            if (buffered != null) buffered.Add(d);
-                            else WriteObject(d);
-                        });
-                    }
-                    catch (Exception ex) when (IsReportable(ex))
-                    {
-                        progress.Complete();
-                        if (buffered != null) WriteTotal(search);
-                        foreach (var d in buffered ?? new System.Collections.Generic.List<Device>()) WriteObject(d);
-                        ThrowCbError(ex, "GetDevicesFailed", query);
-                        return;
-                    }
-                    if (buffered != null)
-                    {
-                        WriteTotal(search);
-                        foreach (var d in buffered) WriteObject(d);
-                    }
-                    firstPage = false;
-                    progress.Update(search);
-                }
-            }
-            finally
-            {
-                progress.Complete();
-            }
-        }
-
-        private void WriteTotal(PagedSearch<Device> search)
-        {
-            if (!search.ServerTotal.HasValue) return;
-            if (!search.TotalIsExact)
-                WriteVerbose("The server matched " + search.ServerTotal.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) +
-                             " devices before the filters applied on the client; the number of results is not known in advance.");
-            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
+            WriteSearch(search, progress, PagingParameters, "GetDevicesFailed", query, "devices");
         }
     }
 

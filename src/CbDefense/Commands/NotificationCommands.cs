@@ -15,6 +15,7 @@ namespace CbDefense.Commands
         protected override void ProcessRecord()
         {
             var session = GetSession();
+            NotificationAuth.RefuseCurrent(this, session, "Get-CbAlert -Range '-1d' (or Watch-CbAlert)");
             IReadOnlyList<Notification> batch;
             try
             {
@@ -38,8 +39,64 @@ namespace CbDefense.Commands
         internal T RunCall<T>(Func<CallContext, Task<T>> call) => Run(call);
     }
 
+
+    /// <summary>What the watchers share: -IntervalSec, -Count, -Until and -StatePath, and a wait that Ctrl+C and -Until end.</summary>
+    public abstract class CbWatchCmdlet : CbSessionCmdlet
+    {
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int IntervalSec { get; set; } = 60;
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string? StatePath { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; }
+
+        [Parameter]
+        public DateTime Until { get; set; }
+
+        protected bool HasCount => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
+        protected bool HasUntil => MyInvocation.BoundParameters.ContainsKey(nameof(Until));
+        protected DateTime UntilUtc => Until.Kind == DateTimeKind.Utc ? Until : Until.ToUniversalTime();
+
+        /// <summary>Waits (Ctrl+C stops at once); false when -Until is reached first.</summary>
+        protected bool Sleep(TimeSpan wait)
+        {
+            if (HasUntil)
+            {
+                var left = UntilUtc - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) return false;
+                if (left < wait)
+                {
+                    // Timers may fire a few milliseconds early: wait until -Until has really passed.
+                    while ((left = UntilUtc - DateTime.UtcNow) > TimeSpan.Zero)
+                    {
+                        var remaining = left;
+                        Run(ctx => Task.Delay(remaining + TimeSpan.FromMilliseconds(1), ctx.CancellationToken));
+                    }
+                    return false;
+                }
+            }
+            Run(ctx => Task.Delay(wait, ctx.CancellationToken));
+            return true;
+        }
+    }
+
     internal static class NotificationAuth
     {
+        /// <summary>The notification queue was retired on the current API: a terminating error naming what replaces it.</summary>
+        public static void RefuseCurrent(CbSessionCmdlet cmdlet, Session session, string replacement)
+        {
+            if (cmdlet.SessionGeneration(session) != ApiGeneration.Current) return;
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                "The SIEM notification queue (/integrationServices/v3/notification) was retired in October 2024 and the current API has no such route. " +
+                "Alerts replace it: " + replacement + " writes every new alert once and can resume where it stopped."),
+                "NotificationsRetired", ErrorCategory.NotImplemented, session));
+        }
+
         /// <summary>Says whether a SIEM key is what is missing (one probe request); the original error if the probe itself fails.</summary>
         public static CbUnauthorizedException Explain(CbCmdlet cmdlet, Session session, CbUnauthorizedException ex)
         {
@@ -66,35 +123,18 @@ namespace CbDefense.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Watch, "CbNotification")]
     [OutputType(typeof(Notification))]
-    public sealed class WatchCbNotificationCommand : CbSessionCmdlet
+    public sealed class WatchCbNotificationCommand : CbWatchCmdlet
     {
-        [Parameter]
-        [ValidateRange(1, 86400)]
-        public int IntervalSec { get; set; } = 60;
-
-        [Parameter(Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string? StatePath { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int Count { get; set; }
-
-        [Parameter]
-        public DateTime Until { get; set; }
-
         private long _written;
         private const int FullBatch = 1000;
 
         internal T RunCall<T>(Func<CallContext, Task<T>> call) => Run(call);
 
-        private bool HasCount => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
-        private bool HasUntil => MyInvocation.BoundParameters.ContainsKey(nameof(Until));
-        private DateTime UntilUtc => Until.Kind == DateTimeKind.Utc ? Until : Until.ToUniversalTime();
-
         protected override void EndProcessing()
         {
             var session = GetSession();
+            NotificationAuth.RefuseCurrent(this, session, "Watch-CbAlert" + (StatePath != null ? " -StatePath '" + StatePath + "'" : "") +
+                                                           (MyInvocation.BoundParameters.ContainsKey(nameof(IntervalSec)) ? " -IntervalSec " + IntervalSec : ""));
             string? path = null;
             if (StatePath != null)
                 path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(StatePath);
@@ -166,28 +206,6 @@ namespace CbDefense.Commands
             }
             if (reached) watcher.Flush();
             return reached;
-        }
-
-        /// <summary>Waits (Ctrl+C stops at once); false when -Until is reached first.</summary>
-        private bool Sleep(TimeSpan wait)
-        {
-            if (HasUntil)
-            {
-                var left = UntilUtc - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero) return false;
-                if (left < wait)
-                {
-                    // Timers may fire a few milliseconds early: wait until -Until has really passed.
-                    while ((left = UntilUtc - DateTime.UtcNow) > TimeSpan.Zero)
-                    {
-                        var remaining = left;
-                        Run(ctx => Task.Delay(remaining + TimeSpan.FromMilliseconds(1), ctx.CancellationToken));
-                    }
-                    return false;
-                }
-            }
-            Run(ctx => Task.Delay(wait, ctx.CancellationToken));
-            return true;
         }
     }
 }

@@ -31,6 +31,7 @@ namespace CbDefense.Commands
             if (!Wait || status.IsFinished)
             {
                 WriteObject(status);
+                ReportFailure(status);
                 return;
             }
             var progress = new ProgressRecord(ProgressId, activity, "Waiting for workflow request " + status.RequestId +
@@ -70,9 +71,11 @@ namespace CbDefense.Commands
                 Run(ctx => Task.Delay(ms, ctx.CancellationToken));
                 delayMs = Math.Min(5000, delayMs * 1.5);
                 string id = status.RequestId!;
+                var current = status;
                 try
                 {
-                    status = Run(ctx => session.GetClient().GetWorkflowStatusAsync(id, ctx));
+                    var alerts = Services(session).Alerts;
+                    status = Run(ctx => alerts.RefreshAsync(current, ctx));
                 }
                 catch (Exception ex) when (IsReportable(ex))
                 {
@@ -88,12 +91,22 @@ namespace CbDefense.Commands
             }
             Complete(progress);
             WriteObject(status);
+            ReportFailure(status);
             if (!status.IsFinished)
             {
                 WriteError(new ErrorRecord(
                     new TimeoutException($"The workflow request {status.RequestId} is still {status.Status} after {TimeoutSec} s; check it later with Get-CbWorkflowStatus -RequestId {status.RequestId}."),
                     "WorkflowWaitTimeout", ErrorCategory.OperationTimeout, status.RequestId));
             }
+        }
+
+        /// <summary>A job the server reports FAILED: an error with its message after the status.</summary>
+        private void ReportFailure(WorkflowStatus status)
+        {
+            if (!status.Failed) return;
+            string why = status.Errors != null && status.Errors.Count > 0 ? string.Join("; ", status.Errors.Select(e => e?.ToString())) : "no reason given";
+            WriteError(new ErrorRecord(new InvalidOperationException("The workflow job " + status.RequestId + " failed on the server: " + why + "."),
+                                       "WorkflowJobFailed", ErrorCategory.InvalidResult, status.RequestId));
         }
 
         private void Complete(ProgressRecord progress)
@@ -150,24 +163,15 @@ namespace CbDefense.Commands
                 if (ids.Count == 0) continue;
                 string target = ids.Count == 1 ? "threat " + ids[0] : ids.Count + " threats (" + string.Join(", ", ids.Take(5)) + (ids.Count > 5 ? ", ..." : "") + ")";
                 if (!ShouldProcess(target, ActionText)) continue;
-                string requestId;
+                WorkflowStatus status;
                 try
                 {
-                    requestId = Run(ctx => session.GetClient().UpdateThreatWorkflowAsync(ids, State, Remediation, Comment, ctx));
+                    var alerts = Services(session).Alerts;
+                    status = Run(ctx => alerts.UpdateThreatsAsync(ids, State, Remediation, Comment, ctx));
                 }
                 catch (Exception ex) when (IsReportable(ex))
                 {
                     WriteCbError(ex, ErrorPrefix + "Failed", ids.ToArray());
-                    continue;
-                }
-                WorkflowStatus status;
-                try
-                {
-                    status = Run(ctx => session.GetClient().GetWorkflowStatusAsync(requestId, ctx));
-                }
-                catch (Exception ex) when (IsReportable(ex))
-                {
-                    WriteCbError(ex, "GetWorkflowStatusFailed", requestId);
                     continue;
                 }
                 WaitAndWrite(session, status, ActionText);
@@ -213,7 +217,8 @@ namespace CbDefense.Commands
                 WorkflowStatus status;
                 try
                 {
-                    status = Run(ctx => session.GetClient().GetWorkflowStatusAsync(id, ctx));
+                    var alerts = Services(session).Alerts;
+                    status = Run(ctx => alerts.GetWorkflowStatusAsync(id, ctx));
                 }
                 catch (CbObjectNotFoundException ex)
                 {
@@ -245,7 +250,8 @@ namespace CbDefense.Commands
             IReadOnlyList<AlertSearchSuggestion> list;
             try
             {
-                list = Run(ctx => session.GetClient().GetAlertSearchSuggestionsAsync(Query, ctx));
+                var alerts = Services(session).Alerts;
+                list = Run(ctx => alerts.GetSuggestionsAsync(Query, ctx));
             }
             catch (Exception ex) when (IsReportable(ex))
             {
