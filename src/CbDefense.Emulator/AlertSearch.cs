@@ -315,7 +315,7 @@ internal sealed class AlertSearch
         return null;
     }
 
-    private static SearchError? Strings(JsonElement el, string name, string[]? allowed, out HashSet<string> set)
+    internal static SearchError? Strings(JsonElement el, string name, string[]? allowed, out HashSet<string> set)
     {
         set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         if (el.ValueKind != JsonValueKind.Array)
@@ -338,7 +338,7 @@ internal sealed class AlertSearch
         return null;
     }
 
-    private static SearchError? Longs(JsonElement el, string name, out HashSet<long> set)
+    internal static SearchError? Longs(JsonElement el, string name, out HashSet<long> set)
     {
         set = new HashSet<long>();
         if (el.ValueKind != JsonValueKind.Array)

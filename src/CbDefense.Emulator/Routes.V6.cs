@@ -423,110 +423,73 @@ internal static partial class Routes
             : JsonOut.Send(ctx, 200, body);
     }
 
+    /// <summary>The top-level fields of a v6 alert search (what the SDKs' v6 BaseAlertSearchQuery sends).</summary>
+    private static readonly string[] AlertSearchV6Keys = { "criteria", "query", "rows", "start", "sort" };
+
+    /// <summary>rows when a v6 alert search gives none.</summary>
+    private const int DefaultV6AlertRows = 20;
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
     private static Task SearchAlerts(HttpContext ctx, EmulatorState s)
     {
-        var bodyBytes = Body(ctx);
-        JsonElement root = default;
-        if (bodyBytes.Length > 0)
+        int rows = DefaultV6AlertRows, start = 1;
+        AlertSearchV6 search = null!;
+        Comparison<Alert> order = null!;
+        long now = EmulatorState.NowMs;
+        JsonElement root = EmptyObject; // an empty body is the search for everything
+        SearchError? err = null;
+        if (Body(ctx).Length > 0)
         {
-            string? perr = ParseJson(bodyBytes, out root);
-            if (perr != null)
-            {
-                return BadArg(ctx, perr);
-            }
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return BadArg(ctx, "The request body must be a JSON object {\"criteria\": {...}, \"rows\": n, \"start\": n}");
-            }
+            err = ObjectBody(ctx, AlertSearchV6Keys, "v6 alerts/_search", out root);
         }
-        HashSet<string>? threatIds = null, alertIds = null, states = null, categories = null;
-        HashSet<long>? deviceIds = null;
-        int rows = 20, start = 1;
-        if (root.ValueKind == JsonValueKind.Object)
+        err ??= BodyInt(root, "rows", DefaultV6AlertRows, out rows);
+        err ??= BodyInt(root, "start", 1, out start);
+        err ??= AlertSearchV6.Parse(root, now, out search);
+        err ??= AlertSearchV6.ParseSort(root.TryGetProperty("sort", out var sortEl) ? sortEl : default, out order);
+        if (err != null)
         {
-            if (root.TryGetProperty("criteria", out var crit) && crit.ValueKind != JsonValueKind.Null)
-            {
-                if (crit.ValueKind != JsonValueKind.Object)
-                {
-                    return BadArg(ctx, "criteria must be an object");
-                }
-                foreach (var p in crit.EnumerateObject())
-                {
-                    string? err = null;
-                    switch (p.Name)
-                    {
-                        case "threat_id":
-                            err = ReadStringArray(p.Value, "criteria.threat_id", out var t);
-                            threatIds = new HashSet<string>(t, StringComparer.OrdinalIgnoreCase);
-                            break;
-                        case "id":
-                            err = ReadStringArray(p.Value, "criteria.id", out var i);
-                            alertIds = new HashSet<string>(i, StringComparer.OrdinalIgnoreCase);
-                            break;
-                        case "workflow":
-                            err = ReadStringArray(p.Value, "criteria.workflow", out var w);
-                            states = new HashSet<string>(w, StringComparer.OrdinalIgnoreCase);
-                            break;
-                        case "category":
-                            err = ReadStringArray(p.Value, "criteria.category", out var c);
-                            categories = new HashSet<string>(c, StringComparer.OrdinalIgnoreCase);
-                            break;
-                        case "device_id":
-                            err = ReadLongArray(p.Value, "criteria.device_id", out var d);
-                            deviceIds = new HashSet<long>(d);
-                            break;
-                    }
-                    if (err != null)
-                    {
-                        return BadArg(ctx, err);
-                    }
-                }
-            }
-            if (root.TryGetProperty("rows", out var r) && r.ValueKind != JsonValueKind.Null)
-            {
-                if (r.ValueKind != JsonValueKind.Number || !r.TryGetInt32(out rows) || rows < 0)
-                {
-                    return BadArg(ctx, "rows must be a non-negative integer");
-                }
-                rows = Math.Min(rows, 10_000);
-            }
-            if (root.TryGetProperty("start", out var st) && st.ValueKind != JsonValueKind.Null)
-            {
-                if (st.ValueKind != JsonValueKind.Number || !st.TryGetInt32(out start) || start < 0)
-                {
-                    return BadArg(ctx, "start must be a non-negative integer");
-                }
-                start = Math.Max(1, start);
-            }
+            return SearchFailed(ctx, err);
         }
-        string org = s.Options.OrgKey;
-        byte[] body;
+        start = Math.Max(1, start); // 1-based; 0 is the first row too
+        long last = (long)start + rows - 1;
+        if (last > SearchWindow)
+        {
+            return SearchFailed(ctx, SearchError.Arg("The search window is limited to the first 10,000 alerts, but start + rows - 1 = "
+                + last.ToString(CultureInfo.InvariantCulture) + " (rows at most 10,000); narrow the criteria (a create_time range, sorted by create_time) to read more"));
+        }
+        var matches = new List<Alert>();
         lock (s.Lock)
         {
-            s.Tick();
-            // v6 order: newest create_time first (the v7 store's order reversed)
-            var matches = Enumerable.Reverse(s.Alerts).Where(a =>
-                (threatIds == null || threatIds.Contains(a.ThreatId))
-                && (alertIds == null || alertIds.Contains(a.Id))
-                && (states == null || states.Contains(a.WorkflowState))
-                && (categories == null || categories.Contains(a.Category))
-                && (deviceIds == null || deviceIds.Contains(a.DeviceId))).ToList();
-            var page = matches.Skip(start - 1).Take(rows).ToList();
-            body = JsonOut.Build(w =>
+            s.Tick(now);
+            foreach (var a in s.Alerts)
+            {
+                if (search.Matches(a))
+                {
+                    matches.Add(a);
+                }
+            }
+        }
+        // Alerts are copy-on-write: the snapshot is ordered and paged outside the lock.
+        matches.Sort(order);
+        int total = matches.Count;
+        int from = Math.Min(start - 1, total);
+        var page = matches.GetRange(from, Math.Min(rows, total - from));
+        string org = s.Options.OrgKey;
+        return StreamItems(ctx, page,
+            w =>
             {
                 w.WriteStartObject();
                 w.WriteStartArray("results");
-                foreach (var a in page)
-                {
-                    JsonOut.WriteAlert(w, a, org);
-                }
+            },
+            (w, a) => JsonOut.WriteAlert(w, a, org),
+            w =>
+            {
                 w.WriteEndArray();
-                w.WriteNumber("num_found", matches.Count);
-                w.WriteNumber("num_available", matches.Count);
+                w.WriteNumber("num_found", total);
+                w.WriteNumber("num_available", total);
                 w.WriteEndObject();
             });
-        }
-        return JsonOut.Send(ctx, 200, body);
     }
 
     private static Task Suggestions(HttpContext ctx, EmulatorState s)
