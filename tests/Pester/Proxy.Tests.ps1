@@ -94,6 +94,27 @@ Describe '-Proxy' {
         $err.Exception.Message | Should -BeLike '*certificate*'
     }
 
+    It 'takes <Form> (no scheme) as an http proxy, as a profile''s proxy key does' -ForEach @(
+        @{ Form = 'host:port'; Text = { "localhost:$($open.Port)" } }
+        @{ Form = 'ip:port'; Text = { "127.0.0.1:$($open.Port)" } }
+    ) {
+        Clear-EmulatorRequests $emu
+        $mark = Get-Mark $open
+        $s = Connect-Via $emu @{ Proxy = (& $Text) } -WarningAction SilentlyContinue
+        @(Get-CbDevice -First 1 -Session $s).Count | Should -Be 1
+        (Get-Relayed $open $emu $mark).Count | Should -Be 1
+    }
+
+    It 'takes user:password in the URL as the proxy credential, and never shows the password' {
+        $escaped = [uri]::EscapeDataString($proxyPassword)
+        $mark = Get-Mark $auth
+        $s = Connect-Via $tls @{ Proxy = "http://$($proxyUser.UserName):$escaped@127.0.0.1:$($auth.Port)" }
+        @(Get-CbDevice -First 1 -Session $s).Count | Should -Be 1
+        "$($s.Proxy)" | Should -Be "$($auth.Uri)/"
+        ($s | Format-List * -Force | Out-String) + ($s | ConvertTo-Json -Depth 3) | Should -Not -Match ([regex]::Escape($escaped))
+        $s | Disconnect-CbDefense
+        @(Get-Relayed $auth $tls $mark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
+    }
 }
 
 Describe '-ProxyCredential and a proxy that asks for authentication' {
