@@ -54,10 +54,10 @@ AfterAll {
 Describe '-Proxy' {
     AfterEach { Get-CbDefenseSession | Disconnect-CbDefense }
 
-    It 'sends every request of an http session through the proxy, which reads the token' {
+    It 'sends every request of an http session through the proxy, and warns that the token crosses it in clear' {
         Clear-EmulatorRequests $emu
         $mark = Get-Mark $open
-        $s = Connect-Via $emu @{ Proxy = $open.Uri } -WarningAction SilentlyContinue
+        $s = Connect-Via $emu @{ Proxy = $open.Uri } -WarningVariable warned -WarningAction SilentlyContinue
         "$($s.Proxy)" | Should -Be "$($open.Uri)/"
         @(Get-CbDevice -First 3 -Session $s).Count | Should -Be 3
         $policies = @(Get-CbPolicy -Session $s)
@@ -66,16 +66,28 @@ Describe '-Proxy' {
         $relayed = Get-Relayed $open $emu $mark -Count $served.Count
         $served.Count | Should -BeGreaterOrEqual 2
         $relayed.Count | Should -Be $served.Count
-        # Over http the proxy reads the token, and this one logs it.
+        # What the warning is about: over http the proxy reads the token, and this one logs it.
         ($relayed -join "`n") | Should -Match ([regex]::Escape("X-Auth-Token: $secret/$apiId"))
+        "$warned" | Should -BeLike "*token crosses the proxy $($open.Uri) in clear*https*"
+    }
+
+    It 'refuses http through a proxy on another host, where the token would cross the network in clear' {
+        $err = { Connect-Via $emu @{ Proxy = 'http://proxy.example:3128' } -ErrorAction Stop } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike '*uses http*proxy*proxy.example:3128*unencrypted*-AllowUnencryptedAuthentication*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        # Allowed explicitly, it connects (no request is sent yet) and still warns.
+        $s = Connect-Via $emu @{ Proxy = 'http://proxy.example:3128'; AllowUnencryptedAuthentication = $true } -WarningVariable warned -WarningAction SilentlyContinue
+        "$($s.Proxy)" | Should -Be 'http://proxy.example:3128/'
+        "$warned" | Should -BeLike '*in clear*'
     }
 
     It 'sends https through a CONNECT tunnel: the proxy relays it, never sees the secret, and the certificate is still checked' {
         Clear-EmulatorRequests $tls
         $mark = Get-Mark $open
-        $s = Connect-Via $tls @{ Proxy = $open.Uri }
+        $s = Connect-Via $tls @{ Proxy = $open.Uri } -WarningVariable warned
         @(Get-CbDevice -First 3 -Session $s).Count | Should -Be 3
         @(Get-CbPolicy -Session $s).Count | Should -BeGreaterThan 0
+        $warned | Should -BeNullOrEmpty
         # squid logs a tunnel when it closes.
         $s | Disconnect-CbDefense
         $tunnels = Get-Relayed $open $tls $mark -Method CONNECT
@@ -217,9 +229,11 @@ $key = ConvertTo-SecureString $Secret -AsPlainText -Force
         $script:result = $out | ConvertFrom-Json
     }
 
-    It 'a profile without proxy goes through the system proxy' {
+    It 'a profile without proxy goes through the system proxy, and the session says so' {
         $result.Plain.Error | Should -BeNullOrEmpty
         $result.Plain.Count | Should -Be 1
+        $result.Plain.Proxy | Should -Be "$($open.Uri)/"
+        $result.Plain.Warning | Should -BeLike '*in clear*'
         # One request through the proxy: the other session of the child ignored it.
         (Get-Relayed $open $emu $openMark).Count | Should -Be 1
     }
@@ -236,6 +250,7 @@ $key = ConvertTo-SecureString $Secret -AsPlainText -Force
     It '-ProxyCredential without -Proxy authenticates to the system proxy (https, through CONNECT)' {
         $result.Credential.Error | Should -BeNullOrEmpty
         $result.Credential.Count | Should -Be 1
+        $result.Credential.Proxy | Should -Be "$($auth.Uri)/"
         @(Get-Relayed $auth $tls $authMark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
     }
 }

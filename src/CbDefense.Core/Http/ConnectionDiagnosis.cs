@@ -23,7 +23,8 @@ namespace CbDefense.Http
         public static async Task<string?> DiagnoseAsync(Uri server, SessionOptions options, Exception failure, bool probe, CancellationToken ct)
         {
             string authority = server.Host + ":" + server.Port;
-            bool viaProxy = options.Proxy != null && !options.NoProxy;
+            var proxy = Session.ProxyFor(options, server);
+            bool viaProxy = proxy != null;
             bool https = string.Equals(server.Scheme, "https", StringComparison.OrdinalIgnoreCase);
 
             var socket = Find<SocketException>(failure);
@@ -33,12 +34,12 @@ namespace CbDefense.Http
                 {
                     case SocketError.ConnectionRefused:
                         return viaProxy
-                            ? "The proxy " + options.Proxy!.GetLeftPart(UriPartial.Authority) + " refused the connection (nothing listens there). Check -Proxy or the profile's proxy."
+                            ? "The proxy " + proxy!.GetLeftPart(UriPartial.Authority) + " refused the connection (nothing listens there). Check -Proxy or the profile's proxy."
                             : "Nothing listens on " + authority + " (connection refused). Check the server URL and its port" +
                               (Session.IsLoopback(server) ? "; if it is the emulator, is it still running?" : ".");
                     case SocketError.HostNotFound:
                     case SocketError.NoData:
-                        return "The host name '" + (viaProxy ? options.Proxy!.Host + "' of the proxy" : server.Host + "'") +
+                        return "The host name '" + (viaProxy ? proxy!.Host + "' of the proxy" : server.Host + "'") +
                                " could not be resolved (no such host). Check the " + (viaProxy ? "proxy URL." : "server URL.");
                 }
             }

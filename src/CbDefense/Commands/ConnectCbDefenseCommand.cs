@@ -141,6 +141,7 @@ namespace CbDefense.Commands
                 SessionRegistry.Replace(same, session);
                 WriteVerbose($"The session to {same.Uri} as API ID {same.ApiId} was replaced by one with the new options.");
             }
+            if (session.ClearTextProxyWarning != null) WriteWarning(session.ClearTextProxyWarning);
             SessionRegistry.Add(session);
             WriteVerbose($"Connected to {session.Uri} as API ID {session.ApiId}; this session is now the default of this runspace.");
             WriteObject(session);
