@@ -145,6 +145,37 @@ Describe '-ProxyCredential and a proxy that asks for authentication' {
         @($relayed | Where-Object { $_ -match "$Logged \d+ $Method \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
     }
 
+    It '<Case> fails at once over <Scheme> with a 407 ErrorRecord that holds no secret' -ForEach @(
+        @{ Case = 'no proxy credential'; Scheme = 'http'; Target = 'emu'; Method = 'GET'; Wrong = $false }
+        @{ Case = 'a wrong proxy password'; Scheme = 'http'; Target = 'emu'; Method = 'GET'; Wrong = $true }
+        @{ Case = 'no proxy credential'; Scheme = 'https'; Target = 'tls'; Method = 'CONNECT'; Wrong = $false }
+        @{ Case = 'a wrong proxy password'; Scheme = 'https'; Target = 'tls'; Method = 'CONNECT'; Wrong = $true }
+    ) {
+        $target = Get-Variable -Scope Script -Name $Target -ValueOnly
+        $wrongPassword = 'Wr0ng-pr0xy-passw0rd'
+        $extra = @{ Proxy = $auth.Uri }
+        if ($Wrong) { $extra.ProxyCredential = [pscredential]::new($proxyUser.UserName, (ConvertTo-SecureString $wrongPassword -AsPlainText -Force)) }
+        Clear-EmulatorRequests $target
+        $mark = Get-Mark $auth
+        $s = Connect-Via $target $extra -WarningAction SilentlyContinue
+        $verbose = $null
+        $err = { Get-CbDevice -First 1 -Session $s -ErrorAction Stop -Verbose 4>&1 | Tee-Object -Variable verbose | Out-Null } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'GetDevicesFailed.407,*'
+        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.Exception.StatusCode | Should -Be 407
+        $expected = if ($Wrong) { "*proxy $($auth.Uri) did not accept the proxy credential of user 'cbproxy'*407*" } else { "*proxy $($auth.Uri) requires authentication*407*-ProxyCredential*" }
+        $err.Exception.Message | Should -BeLike $expected
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*-ProxyCredential*'
+        $text = Format-Failure $err
+        $text | Should -Not -Match ([regex]::Escape($secret))
+        $text | Should -Not -Match ([regex]::Escape($wrongPassword))
+        $text | Should -Not -Match '<html'
+        # One attempt (the request, then once more with the credential if there is one), never a retry.
+        @($verbose | Where-Object { "$_" -like '*before retry*' }) | Should -BeNullOrEmpty
+        $denied = @(Get-Relayed $auth $target $mark -Method $Method | Where-Object { $_ -match 'TCP_DENIED/407' })
+        $denied.Count | Should -BeIn $(if ($Wrong) { 1, 2 } else { 1 })
+        Get-EmulatorRequests $target | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'The profile''s proxy and -NoProxy' {

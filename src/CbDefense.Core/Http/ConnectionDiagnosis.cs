@@ -69,6 +69,24 @@ namespace CbDefense.Http
             return null;
         }
 
+        /// <summary>
+        /// The status a proxy answered to the CONNECT of an https request (407: it wants credentials; 403: its rules refuse
+        /// the server), or 0 when the failure is something else. .NET reports it as the HttpRequestException's StatusCode
+        /// (.NET 5 and later); .NET Framework as a WebException with the proxy's response.
+        /// </summary>
+        internal static int TunnelStatus(Exception failure)
+        {
+            for (var e = failure; e != null; e = e.InnerException)
+            {
+                if (e is System.Net.Http.HttpRequestException && RequestStatusCode?.GetValue(e) is System.Net.HttpStatusCode code) return (int)code;
+                if (e is System.Net.WebException web && web.Response is System.Net.HttpWebResponse r) return (int)r.StatusCode;
+            }
+            return 0;
+        }
+
+        // HttpRequestException.StatusCode exists from .NET 5 on; Core targets netstandard2.0, which lacks it.
+        private static readonly System.Reflection.PropertyInfo? RequestStatusCode = typeof(System.Net.Http.HttpRequestException).GetProperty("StatusCode");
+
         private static bool LooksLikeTlsFailure(Exception ex)
         {
             for (var e = ex; e != null; e = e.InnerException)
