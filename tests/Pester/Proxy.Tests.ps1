@@ -285,3 +285,22 @@ $key = ConvertTo-SecureString $Secret -AsPlainText -Force
         @(Get-Relayed $auth $tls $authMark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
     }
 }
+
+Describe 'A proxy whose rules refuse the server' {
+    BeforeAll { $script:strict = Start-TestProxy -RefuseTunnels }
+    AfterAll {
+        Get-CbDefenseSession | Disconnect-CbDefense
+        if ($strict) { Stop-TestProxy $strict }
+    }
+
+    It 'fails at once with a ConnectionError that says the proxy refused the tunnel (403), without retries' {
+        $mark = Get-Mark $strict
+        $s = Connect-Via $tls @{ Proxy = $strict.Uri }
+        $verbose = $null
+        $err = { Get-CbDevice -First 1 -Session $s -ErrorAction Stop -Verbose 4>&1 | Tee-Object -Variable verbose | Out-Null } | Should -Throw -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.Exception.Message | Should -BeLike "*proxy $($strict.Uri) refused to open a tunnel to 127.0.0.1:$(([uri]$tls.Uri).Port) (HTTP 403*-NoProxy*"
+        @($verbose | Where-Object { "$_" -like '*before retry*' }) | Should -BeNullOrEmpty
+        @(Get-Relayed $strict $tls $mark -Method CONNECT | Where-Object { $_ -match 'TCP_DENIED/403' }).Count | Should -Be 1
+    }
+}

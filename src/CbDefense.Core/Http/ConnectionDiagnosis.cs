@@ -27,6 +27,12 @@ namespace CbDefense.Http
             bool viaProxy = proxy != null;
             bool https = string.Equals(server.Scheme, "https", StringComparison.OrdinalIgnoreCase);
 
+            int tunnel = TunnelStatus(failure);
+            if (tunnel >= 400 && tunnel < 500 && tunnel != 408 && tunnel != 429)
+                return "The proxy" + (proxy != null ? " " + proxy.GetLeftPart(UriPartial.Authority) : "") + " refused to open a tunnel to " + authority + " (HTTP " +
+                       tunnel.ToString(System.Globalization.CultureInfo.InvariantCulture) + " to CONNECT): its rules do not let this " +
+                       "session reach the server. Check the proxy's access rules, or connect without it (-NoProxy) if the server is reachable directly.";
+
             var socket = Find<SocketException>(failure);
             if (socket != null)
             {

@@ -153,7 +153,7 @@ namespace CbDefense.Http
     /// What is retried: 429 and 503 for any request (the server did not act on it); 500, 502, 504, connection failures,
     /// resets and replies that are cut short or not JSON only for requests that are safe to repeat. What fails at once,
     /// with a hint: TLS and certificate errors, an https URL to a plain-HTTP server and the reverse, a refused port, a
-    /// host name that does not resolve, a proxy that wants credentials (407), and a timeout.
+    /// host name that does not resolve, a proxy that wants credentials (407) or refuses the tunnel, and a timeout.
     /// </para>
     /// </summary>
     internal sealed class Transport : IDisposable
