@@ -21,17 +21,22 @@ function Get-TestProxyCommand {
         throw 'The proxy tests need squid, which is not installed; install it as root: apt-get install -y squid'
     }
     Write-Host 'Installing squid (apt-get install squid) for the proxy tests...'
+    $frontend = $env:DEBIAN_FRONTEND
     $env:DEBIAN_FRONTEND = 'noninteractive'
-    $install = @('-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', 'squid')
-    $out = & apt-get @install 2>&1
-    if ($LASTEXITCODE -ne 0) {
-        # A fresh machine has no package lists yet, or stale ones.
-        $out = & apt-get -o DPkg::Lock::Timeout=120 update 2>&1
-        if ($LASTEXITCODE -eq 0) { $out = & apt-get @install 2>&1 }
+    try {
+        $install = @('-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', 'squid')
+        $out = & apt-get @install 2>&1
+        if ($LASTEXITCODE -ne 0) {
+            # A fresh machine has no package lists yet, or stale ones.
+            $out = & apt-get -o DPkg::Lock::Timeout=120 update 2>&1
+            if ($LASTEXITCODE -eq 0) { $out = & apt-get @install 2>&1 }
+        }
+        $exit = $LASTEXITCODE
     }
+    finally { $env:DEBIAN_FRONTEND = $frontend }
     $found = Find-Squid
-    if ($LASTEXITCODE -ne 0 -or -not $found) {
-        throw "Installing squid failed (exit code $LASTEXITCODE): $(($out | Select-Object -Last 10) -join "`n")"
+    if ($exit -ne 0 -or -not $found) {
+        throw "Installing squid failed (exit code $exit): $(($out | Select-Object -Last 10) -join "`n")"
     }
     $found
 }
