@@ -24,7 +24,7 @@ namespace CbDefense
 
         private int _disposed;
 
-        private Session(SessionOptions options, ApiToken token, Uri uri, string baseUrl)
+        private Session(SessionOptions options, ApiToken token, Uri? proxy, string baseUrl)
         {
             Id = Interlocked.Increment(ref s_lastId);
             ConnectedAtUtc = DateTime.UtcNow;
@@ -36,7 +36,11 @@ namespace CbDefense
             TimeoutSec = options.TimeoutSec;
             MaximumRetryCount = options.MaximumRetryCount;
             SkipCertificateCheck = options.SkipCertificateCheck;
-            Proxy = options.NoProxy ? null : options.Proxy;
+            Proxy = proxy;
+            if (proxy != null && IsPlainHttp(options.Uri!))
+                ClearTextProxyWarning = "The API token crosses the proxy " + proxy.GetLeftPart(UriPartial.Authority) + " in clear: the server URL " +
+                                        "uses http, so the proxy reads every request, the X-Auth-Token header included, and may log it. " +
+                                        "Use https: the proxy then only relays an encrypted tunnel (CONNECT).";
             Redactor = new Redactor(token.Secret);
             RequestedApiGeneration = options.ApiGeneration;
             Fingerprint = ComputeFingerprint(options, token, baseUrl);
@@ -66,8 +70,39 @@ namespace CbDefense
                 throw new ArgumentException("The current API (devices v6, policy service, alerts v7, ...) puts the org key in every route, and none was given: " +
                                             "connect with -OrgKey (org_key in a credentials profile). The org key is on the console's Settings > General page.", nameof(options));
             string baseUrl = ValidateUri(options.Uri, options.AllowUnencryptedAuthentication);
-            return new Session(options, options.ApiToken, options.Uri, baseUrl);
+            var proxy = ProxyFor(options, options.Uri);
+            if (proxy != null && IsPlainHttp(options.Uri) && !options.AllowUnencryptedAuthentication && !IsLoopback(proxy))
+                throw new ArgumentException(
+                    "The server URL '" + options.Uri.GetLeftPart(UriPartial.Authority) + "' uses http and the requests go through the proxy '" +
+                    proxy.GetLeftPart(UriPartial.Authority) + "': the API token would travel unencrypted to the proxy, which can read and log it. " +
+                    "Use https (the proxy then only relays an encrypted tunnel), or pass -AllowUnencryptedAuthentication to allow it.");
+            return new Session(options, options.ApiToken, proxy, baseUrl);
         }
+
+        /// <summary>
+        /// The proxy that requests to <paramref name="server"/> go through: -Proxy or the profile's proxy; else the system's
+        /// (the environment's HTTP_PROXY/HTTPS_PROXY, or Windows' settings) unless it is ignored (-NoProxy,
+        /// ignore_system_proxy) or bypassed for that server; else null (direct). Never holds a user name or password.
+        /// </summary>
+        internal static Uri? ProxyFor(SessionOptions o, Uri server)
+        {
+            if (o.NoProxy || o.PrimaryHandlerFactory != null) return null;
+            if (o.Proxy != null) return o.Proxy;
+            if (o.IgnoreSystemProxy) return null;
+            try
+            {
+                var system = WebRequest.DefaultWebProxy;
+                if (system == null || system.IsBypassed(server)) return null;
+                var p = system.GetProxy(server);
+                return p == null || p == server ? null : SessionOptions.WithoutUserInfo(p, out _);
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                return null; // an unreadable system setting: the handler meets the same, and reports it on the first request
+            }
+        }
+
+        private static bool IsPlainHttp(Uri uri) => string.Equals(uri.Scheme, "http", StringComparison.OrdinalIgnoreCase);
 
         internal static string ValidateUri(Uri uri, bool allowUnencrypted)
         {
@@ -109,8 +144,15 @@ namespace CbDefense
         public int MaximumRetryCount { get; }
         [JsonIgnore]
         public bool SkipCertificateCheck { get; }
+        /// <summary>
+        /// The proxy the session's requests go through (-Proxy, the profile's proxy, or the system's for this server),
+        /// without its user name and password; null when they go directly.
+        /// </summary>
         [JsonIgnore]
         public Uri? Proxy { get; }
+
+        /// <summary>Set when the token travels in clear through a proxy (an http URL): the warning Connect-CbDefense writes.</summary>
+        internal string? ClearTextProxyWarning { get; }
         /// <summary>
         /// True when this is the default session of the caller (for the PowerShell module: the calling runspace's default,
         /// the one commands use without -Session).

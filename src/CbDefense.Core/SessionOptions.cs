@@ -74,20 +74,37 @@ namespace CbDefense
             }
             if (!string.IsNullOrEmpty(profile.Proxy))
             {
-                string px = profile.Proxy!.Trim();
-                if (px.IndexOf("://", StringComparison.Ordinal) < 0) px = "http://" + px;
-                if (!System.Uri.TryCreate(px, UriKind.Absolute, out var pu))
-                    throw new CbCredentialException("The proxy of profile '" + profile.Name + "' is not a URL.");
-                if (!string.IsNullOrEmpty(pu.UserInfo))
-                {
-                    string[] parts = pu.UserInfo.Split(new[] { ':' }, 2);
-                    o.ProxyCredential = new NetworkCredential(
-                        System.Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? System.Uri.UnescapeDataString(parts[1]) : "");
-                    pu = new UriBuilder(pu) { UserName = "", Password = "" }.Uri;
-                }
-                o.Proxy = pu;
+                o.Proxy = ParseProxy(profile.Proxy!, out var credential) ??
+                          throw new CbCredentialException("The proxy of profile '" + profile.Name + "' is not a URL.");
+                o.ProxyCredential = credential;
             }
             return o;
+        }
+
+        /// <summary>
+        /// A proxy as a profile or -Proxy gives it: a URL, or host:port meaning http://host:port; user:password in it becomes
+        /// <paramref name="credential"/>. Null when the text is not a URL.
+        /// </summary>
+        internal static Uri? ParseProxy(string text, out NetworkCredential? credential)
+        {
+            credential = null;
+            string px = text.Trim();
+            if (px.IndexOf("://", StringComparison.Ordinal) < 0) px = "http://" + px;
+            return System.Uri.TryCreate(px, UriKind.Absolute, out var pu) ? WithoutUserInfo(pu, out credential) : null;
+        }
+
+        /// <summary>
+        /// A proxy URL without the user name and password it may carry (http://user:password@host:port); those become
+        /// <paramref name="credential"/> (null when there are none), so the password is never shown with the URL.
+        /// </summary>
+        internal static Uri WithoutUserInfo(Uri proxy, out NetworkCredential? credential)
+        {
+            credential = null;
+            if (!proxy.IsAbsoluteUri || string.IsNullOrEmpty(proxy.UserInfo)) return proxy;
+            string[] parts = proxy.UserInfo.Split(new[] { ':' }, 2);
+            credential = new NetworkCredential(
+                System.Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? System.Uri.UnescapeDataString(parts[1]) : "");
+            return new UriBuilder(proxy) { UserName = "", Password = "" }.Uri;
         }
     }
 }

@@ -51,7 +51,7 @@ namespace CbDefense.Commands
         public static ErrorCategory CategoryOfStatus(int status)
         {
             if (status == 400) return ErrorCategory.InvalidArgument;
-            if (status == 401 || status == 403) return ErrorCategory.PermissionDenied;
+            if (status == 401 || status == 403 || status == 407) return ErrorCategory.PermissionDenied;
             if (status == 404) return ErrorCategory.ObjectNotFound;
             if (status == 409) return ErrorCategory.ResourceExists;
             if (status == 429) return ErrorCategory.LimitsExceeded;
@@ -85,6 +85,8 @@ namespace CbDefense.Commands
                     return "The item exists on the device: use -Force to overwrite it.";
                 case CbLiveResponseException lr when lr.Win32Error == 32:
                     return "The file is in use on the device (locked by a running process or the system).";
+                case CbClientException c when c.StatusCode == 407:
+                    return "Give the proxy's user name and password with -ProxyCredential on Connect-CbDefense (or in the profile's proxy URL, http://user:password@host:port).";
                 case CbClientException c when c.StatusCode == 429:
                     return "The server is rate limiting this key. Wait and run the command again, or raise -MaximumRetryCount on Connect-CbDefense.";
                 case CbRetiredApiException _:

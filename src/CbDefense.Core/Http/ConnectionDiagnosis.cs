@@ -23,8 +23,15 @@ namespace CbDefense.Http
         public static async Task<string?> DiagnoseAsync(Uri server, SessionOptions options, Exception failure, bool probe, CancellationToken ct)
         {
             string authority = server.Host + ":" + server.Port;
-            bool viaProxy = options.Proxy != null && !options.NoProxy;
+            var proxy = Session.ProxyFor(options, server);
+            bool viaProxy = proxy != null;
             bool https = string.Equals(server.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+
+            int tunnel = TunnelStatus(failure);
+            if (tunnel >= 400 && tunnel < 500 && tunnel != 408 && tunnel != 429)
+                return "The proxy" + (proxy != null ? " " + proxy.GetLeftPart(UriPartial.Authority) : "") + " refused to open a tunnel to " + authority + " (HTTP " +
+                       tunnel.ToString(System.Globalization.CultureInfo.InvariantCulture) + " to CONNECT): its rules do not let this " +
+                       "session reach the server. Check the proxy's access rules, or connect without it (-NoProxy) if the server is reachable directly.";
 
             var socket = Find<SocketException>(failure);
             if (socket != null)
@@ -33,12 +40,12 @@ namespace CbDefense.Http
                 {
                     case SocketError.ConnectionRefused:
                         return viaProxy
-                            ? "The proxy " + options.Proxy!.GetLeftPart(UriPartial.Authority) + " refused the connection (nothing listens there). Check -Proxy or the profile's proxy."
+                            ? "The proxy " + proxy!.GetLeftPart(UriPartial.Authority) + " refused the connection (nothing listens there). Check -Proxy or the profile's proxy."
                             : "Nothing listens on " + authority + " (connection refused). Check the server URL and its port" +
                               (Session.IsLoopback(server) ? "; if it is the emulator, is it still running?" : ".");
                     case SocketError.HostNotFound:
                     case SocketError.NoData:
-                        return "The host name '" + (viaProxy ? options.Proxy!.Host + "' of the proxy" : server.Host + "'") +
+                        return "The host name '" + (viaProxy ? proxy!.Host + "' of the proxy" : server.Host + "'") +
                                " could not be resolved (no such host). Check the " + (viaProxy ? "proxy URL." : "server URL.");
                 }
             }
@@ -67,6 +74,24 @@ namespace CbDefense.Http
             }
             return null;
         }
+
+        /// <summary>
+        /// The status a proxy answered to the CONNECT of an https request (407: it wants credentials; 403: its rules refuse
+        /// the server), or 0 when the failure is something else. .NET reports it as the HttpRequestException's StatusCode
+        /// (.NET 5 and later); .NET Framework as a WebException with the proxy's response.
+        /// </summary>
+        internal static int TunnelStatus(Exception failure)
+        {
+            for (var e = failure; e != null; e = e.InnerException)
+            {
+                if (e is System.Net.Http.HttpRequestException && RequestStatusCode?.GetValue(e) is System.Net.HttpStatusCode code) return (int)code;
+                if (e is System.Net.WebException web && web.Response is System.Net.HttpWebResponse r) return (int)r.StatusCode;
+            }
+            return 0;
+        }
+
+        // HttpRequestException.StatusCode exists from .NET 5 on; Core targets netstandard2.0, which lacks it.
+        private static readonly System.Reflection.PropertyInfo? RequestStatusCode = typeof(System.Net.Http.HttpRequestException).GetProperty("StatusCode");
 
         private static bool LooksLikeTlsFailure(Exception ex)
         {

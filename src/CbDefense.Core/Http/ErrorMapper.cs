@@ -84,6 +84,21 @@ namespace CbDefense.Http
             return ex;
         }
 
+        /// <summary>
+        /// The proxy asked for its own credentials (HTTP 407, as a reply or to the CONNECT of an https URL), or refused the
+        /// ones given. Retrying cannot fix it, and the proxy's error page says nothing the message does not.
+        /// </summary>
+        public static CbClientException ProxyAuthenticationRequired(string method, string path, Uri? proxy, System.Net.NetworkCredential? credential, Exception? inner)
+        {
+            string who = "The proxy" + (proxy != null ? " " + proxy.GetLeftPart(UriPartial.Authority) : "");
+            string text = credential == null
+                ? who + " requires authentication (HTTP 407 Proxy Authentication Required) and no proxy credential was given: connect with " +
+                  "-ProxyCredential, or put the user and password in the profile's proxy URL (proxy = http://user:password@host:port)."
+                : who + " did not accept the proxy credential of user '" + credential.UserName + "' (HTTP 407 Proxy Authentication Required): " +
+                  "check the user and password of -ProxyCredential (or of the profile's proxy URL).";
+            return new CbClientException(text + " [" + method + " " + path + "]", inner) { StatusCode = 407, Method = method, RequestUri = path };
+        }
+
         /// <summary>What to say about a route the server has switched off.</summary>
         internal static string RetiredMessage(string path, string status, string detail)
         {

@@ -153,7 +153,7 @@ namespace CbDefense.Http
     /// What is retried: 429 and 503 for any request (the server did not act on it); 500, 502, 504, connection failures,
     /// resets and replies that are cut short or not JSON only for requests that are safe to repeat. What fails at once,
     /// with a hint: TLS and certificate errors, an https URL to a plain-HTTP server and the reverse, a refused port, a
-    /// host name that does not resolve, and a timeout.
+    /// host name that does not resolve, a proxy that wants credentials (407) or refuses the tunnel, and a timeout.
     /// </para>
     /// </summary>
     internal sealed class Transport : IDisposable
@@ -247,6 +247,7 @@ namespace CbDefense.Http
                         {
                             string text = await ReadTextAsync(response, attempt.Token).ConfigureAwait(false);
                             LogResponse(log, desc, info, sw, text);
+                            if (status == 407) throw ProxyAuthenticationRequired(info.Method, info.Path, null);
                             var mapped = ErrorMapper.FromStatus(info.Method, info.Path, status, info.Reason, text, Redactor);
                             if (status == 429)
                             {
@@ -346,6 +347,7 @@ namespace CbDefense.Http
                     {
                         LogFailure(log, desc, sw, "failed: " + ex.GetType().Name + ": " + ex.Message);
                         ThrowIfDisposed();
+                        if (ConnectionDiagnosis.TunnelStatus(ex) == 407) throw ProxyAuthenticationRequired(request.Method.Method, safePath, ex);
                         var hard = diagnosed || request.External != null ? null : await ConnectionDiagnosis.DiagnoseAsync(_serverUri, _options, ex, !_seenAnswer, ct).ConfigureAwait(false);
                         diagnosed = true;
                         var connection = ConnectionError(request, safePath, ex, hard);
@@ -478,6 +480,9 @@ namespace CbDefense.Http
             string s = Encoding.UTF8.GetString(buf, 0, n);
             return more ? s + "... (truncated)" : s;
         }
+
+        private CbClientException ProxyAuthenticationRequired(string method, string safePath, Exception? inner) =>
+            ErrorMapper.ProxyAuthenticationRequired(method, safePath, Session.ProxyFor(_options, _serverUri), _options.ProxyCredential, inner);
 
         private CbConnectionException ConnectionError(CbRequest request, string safePath, Exception ex, string? hint)
         {

@@ -98,7 +98,16 @@ namespace CbDefense.Commands
             if (OrgKey != null) options.OrgKey = OrgKey;
             if (SkipCertificateCheck) options.SkipCertificateCheck = true;
             if (CertificateFile != null) options.CertificateFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificateFile);
-            if (Proxy != null) options.Proxy = Proxy;
+            if (Proxy != null)
+            {
+                // As in a profile: host:port means http://host:port (a Uri would take the host for a scheme), and
+                // http://user:password@host:port gives the credential; the password never stays in the URL. The profile's
+                // proxy credential belongs to the profile's proxy, so it is not sent to this one.
+                options.Proxy = SessionOptions.ParseProxy(Proxy.OriginalString, out var inUrl);
+                if (options.Proxy == null)
+                    ThrowCbError(new ArgumentException("-Proxy is not a URL: give http://host:port or host:port."), "ProxyInvalid", null);
+                options.ProxyCredential = inUrl;
+            }
             if (ProxyCredential != null) options.ProxyCredential = ProxyCredential.GetNetworkCredential();
             if (NoProxy) { options.NoProxy = true; options.Proxy = null; }
             if (ApiGeneration.HasValue) options.ApiGeneration = ApiGeneration.Value;
@@ -132,6 +141,7 @@ namespace CbDefense.Commands
                 SessionRegistry.Replace(same, session);
                 WriteVerbose($"The session to {same.Uri} as API ID {same.ApiId} was replaced by one with the new options.");
             }
+            if (session.ClearTextProxyWarning != null) WriteWarning(session.ClearTextProxyWarning);
             SessionRegistry.Add(session);
             WriteVerbose($"Connected to {session.Uri} as API ID {session.ApiId}; this session is now the default of this runspace.");
             WriteObject(session);

@@ -19,6 +19,13 @@ The secret key is never shown: not in the session object, its ToString(), verbos
 messages. The token is only sent over HTTPS, except to a loopback address (such as the local emulator) or when
 -AllowUnencryptedAuthentication is given. A credentials file that other users can read draws a warning.
 
+Proxies. Requests go through -Proxy, else the profile's proxy, else the system's (HTTP_PROXY and HTTPS_PROXY, or
+Windows' settings) unless -NoProxy or ignore_system_proxy says otherwise; the session's Proxy property shows which.
+Over https the proxy only relays an encrypted tunnel (CONNECT) and never sees the token. Over http it reads every
+request, the token included: that draws a warning, and is refused when the proxy is not on loopback unless
+-AllowUnencryptedAuthentication is given. A proxy that wants credentials it did not get fails the first request at
+once with an error record of status 407.
+
 API generations. Carbon Black switched the legacy v3 routes cbapi speaks (/integrationServices/v3/...) off in the
 real cloud in 2024-2025, together with the API, SIEM and LIVE_RESPONSE key types. A session speaks one of two
 generations behind the same cmdlets: Legacy (v3; API, SIEM and LIVE_RESPONSE keys) or Current (devices v6, policy
@@ -44,12 +51,12 @@ No request is sent by Connect-CbDefense itself; the first cmdlet that uses the s
         ApiGeneration                  = 'Auto (default), Legacy or Current: the API generation the session speaks. Auto finds out on the first call with one probe. Current needs -OrgKey and a key of access level Custom. Overrides the profile''s api_generation.'
         SkipCertificateCheck           = 'Does not validate the server certificate. Use only against test servers.'
         CertificateFile                = 'A certificate file (PEM or DER) trusted as a root for the server certificate, like cbapi''s ssl_cert_file.'
-        Proxy                          = 'The proxy to send requests through. Overrides the profile''s proxy and the system proxy.'
-        ProxyCredential                = 'The credentials for -Proxy.'
+        Proxy                          = 'The proxy to send requests through: http://host:port or host:port; http://user:password@host:port also gives its credentials (the session shows the proxy without them). Overrides the profile''s proxy and the system proxy.'
+        ProxyCredential                = 'The user name and password for the proxy: -Proxy, the profile''s proxy, or the system proxy.'
         NoProxy                        = 'Connects directly, ignoring any proxy of the profile or the system.'
         TimeoutSec                     = 'Seconds one request attempt may take (default 100; 0 = no limit).'
         MaximumRetryCount              = 'How many times a request is retried after a 429, a 503, or (for requests safe to repeat) a connection failure, 502 or 504. Default 5; 0 turns retries off.'
-        AllowUnencryptedAuthentication = 'Allows sending the token over plain HTTP to a host that is not loopback.'
+        AllowUnencryptedAuthentication = 'Allows sending the token over plain HTTP to a host that is not loopback, or through a proxy that is not.'
     }
     Outputs     = @{ 'CbDefense.Session' = 'The new session (Uri, OrgKey, ApiId, ProfileName; never the secret).' }
     Examples    = @(
@@ -70,6 +77,11 @@ Connect-CbDefense -Uri https://defense-prod05.conferdeploy.net -Credential $key 
             Code    = '$key = Get-Credential -UserName ABCD1234 -Message "API secret key"
 Connect-CbDefense -Uri https://defense-prod05.conferdeploy.net -Credential $key -OrgKey 7DESJ9GN'
             Remarks = 'Connects with a key typed at a prompt: the user name is the API ID and the password the secret key.'
+        }
+        @{
+            Code    = 'Connect-CbDefense -Uri https://defense-prod05.conferdeploy.net -Credential $key -OrgKey 7DESJ9GN `
+    -Proxy http://proxy.corp.example:8080 -ProxyCredential (Get-Credential -Message "Proxy")'
+            Remarks = 'Connects through a proxy that asks for authentication; https crosses it as an encrypted tunnel, so the proxy never sees the key.'
         }
         @{
             Code    = '$lab  = Connect-CbDefense -ProfileName lab
