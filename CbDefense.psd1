@@ -44,6 +44,9 @@
         'Invoke-CbThreatDismiss'
         'Invoke-CbThreatUpdate'
         'Watch-CbNotification'
+        # Audit logs and observations
+        'Get-CbAuditLog'
+        'Get-CbObservation'
         # Live Response
         'New-CbLiveResponseSession'
         'Get-CbLiveResponseSession'
@@ -72,7 +75,7 @@
             Tags         = @('CarbonBlack', 'CbDefense', 'EndpointStandard', 'Security', 'EDR', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ReleaseNotes = @'
-0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 48 cmdlets, on both API generations behind the same cmdlets:
+0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 50 cmdlets, on both API generations behind the same cmdlets:
 the legacy API generation (the v3 integrationServices routes cbapi speaks, with the v6 routes that generation uses
 for device actions, the threat workflow and alert search suggestions) and the current one (devices v6 with
 _search and _scroll, policy service v1, Custom keys, the org key in every route), which a real tenant needs since
@@ -91,6 +94,11 @@ probes once); a retired legacy route is an error that says what to connect with.
 - Events (Get-CbEvent, past the API's 10,000 rows per query), threat dismissal and update with -Wait, workflow
   status, alert search suggestions, SIEM notifications (Get-CbNotification; Watch-CbNotification with a crash-safe
   -StatePath), and Invoke-CbApi for any other route.
+- Audit logs and observations: Get-CbAuditLog reads the read-once audit log queue (v3 auditlogs, audit log v1
+  _queue) and, on the current API, searches the audit log (-StartTime, -EndTime, -Query, -Actor; paged past 10,000
+  with search_after); Get-CbObservation runs observation search jobs (the successor of the v3 events) with progress,
+  splitting the time range past a job's 10,000 rows so every observation comes once. Get-CbEvent on a current
+  session gives the equivalent Get-CbObservation command line.
 - Live Response on both generations (v3 cblr with a LIVE_RESPONSE key, v6 liveresponse with a Custom key):
   New-/Get-/Remove-CbLiveResponseSession (sessions like PSSessions: waited for with progress, reused per device,
   kept alive, closed on timeout, Ctrl+C, Disconnect-CbDefense, Remove-Module and exit), files (Get-CbLiveResponse-
