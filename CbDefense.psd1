@@ -5,7 +5,7 @@
     Author               = 'CbDefense contributors'
     CompanyName          = 'CbDefense'
     Copyright            = '(c) CbDefense contributors. MIT License.'
-    Description          = 'The Carbon Black Defense (Endpoint Standard) API as PowerShell cmdlets: sessions, devices, device actions, policies, events, threats and notifications, with streaming, throttling, -WhatIf and help.'
+    Description          = 'The Carbon Black Defense (Endpoint Standard) API as PowerShell cmdlets: sessions, devices, device actions, policies, alerts, threats, events and observations, audit logs, notifications and Live Response, on the legacy and the current API, with streaming, throttling, -WhatIf and help.'
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
@@ -47,6 +47,9 @@
         'Invoke-CbThreatDismiss'
         'Invoke-CbThreatUpdate'
         'Watch-CbNotification'
+        # Audit logs and observations
+        'Get-CbAuditLog'
+        'Get-CbObservation'
         # Live Response
         'New-CbLiveResponseSession'
         'Get-CbLiveResponseSession'
@@ -75,10 +78,11 @@
             Tags         = @('CarbonBlack', 'CbDefense', 'EndpointStandard', 'Security', 'EDR', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ReleaseNotes = @'
-0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 48 cmdlets, on both API generations behind the same cmdlets:
+0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 53 cmdlets, on both API generations behind the same cmdlets:
 the legacy API generation (the v3 integrationServices routes cbapi speaks, with the v6 routes that generation uses
 for device actions, the threat workflow and alert search suggestions) and the current one (devices v6 with
-_search and _scroll, policy service v1, Custom keys, the org key in every route), which a real tenant needs since
+_search and _scroll, policy service v1, alerts v7 and jobs, audit log v1, observations, Live Response v6, Custom
+keys, the org key in every route), which a real tenant needs since
 Carbon Black switched the v3 routes off in 2024-2025. Connect-CbDefense -ApiGeneration Auto|Legacy|Current (Auto
 probes once); a retired legacy route is an error that says what to connect with.
 - Sessions: Connect-CbDefense from cbapi credentials profiles, CBAPI_* environment variables or explicit values;
@@ -94,6 +98,16 @@ probes once); a retired legacy route is an error that says what to connect with.
 - Events (Get-CbEvent, past the API's 10,000 rows per query), threat dismissal and update with -Wait, workflow
   status, alert search suggestions, SIEM notifications (Get-CbNotification; Watch-CbNotification with a crash-safe
   -StatePath), and Invoke-CbApi for any other route.
+- Alerts: Get-CbAlert (alerts v7 on the current API, v6 on the legacy one) with criteria, -Query, -Exclusions,
+  -Sort and a time range of at most 180 days, streamed past the 10,000-hit window so every alert comes once;
+  Set-CbAlert closes or reopens alerts in batches and follows the jobs; Watch-CbAlert polls new alerts behind a
+  lag, with a crash-safe -StatePath (none lost, none twice). On the current API the threat cmdlets use the v7
+  workflow by threat id plus the v6 threat route, and the notification cmdlets name Watch-CbAlert.
+- Audit logs and observations: Get-CbAuditLog reads the read-once audit log queue (v3 auditlogs, audit log v1
+  _queue) and, on the current API, searches the audit log (-StartTime, -EndTime, -Query, -Actor; paged past 10,000
+  with search_after); Get-CbObservation runs observation search jobs (the successor of the v3 events) with progress,
+  splitting the time range past a job's 10,000 rows so every observation comes once. Get-CbEvent on a current
+  session gives the equivalent Get-CbObservation command line.
 - Live Response on both generations (v3 cblr with a LIVE_RESPONSE key, v6 liveresponse with a Custom key):
   New-/Get-/Remove-CbLiveResponseSession (sessions like PSSessions: waited for with progress, reused per device,
   kept alive, closed on timeout, Ctrl+C, Disconnect-CbDefense, Remove-Module and exit), files (Get-CbLiveResponse-

@@ -84,6 +84,38 @@ namespace CbDefense.Json
             return a;
         }
 
+        /// <summary>
+        /// Strings sent as an array or as one value (liberal: the observation search sends event_type as ["netconn"], its
+        /// details as "netconn"); left in Rest when an item is not a scalar.
+        /// </summary>
+        public string[]? StringList(string name)
+        {
+            if (!_d.TryGetValue(name, out var v) || v is List<object?>) return StringArray(name);
+            if (v == null) { _d.Remove(name); return null; }
+            var (ok, s) = ToStringValue(v);
+            if (!ok) return null;
+            _d.Remove(name);
+            return new[] { s };
+        }
+
+        /// <summary>Whole numbers sent as an array or as one value; left in Rest when any is not a whole number.</summary>
+        public long[]? LongList(string name)
+        {
+            if (!_d.TryGetValue(name, out var v)) return null;
+            if (v == null) { _d.Remove(name); return null; }
+            var items = v is List<object?> l ? l : new List<object?> { v };
+            var a = new long[items.Count];
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (items[i] == null) return null;
+                var (ok, n) = ToLong(items[i]!);
+                if (!ok) return null;
+                a[i] = n;
+            }
+            _d.Remove(name);
+            return a;
+        }
+
         /// <summary>A nested object mapped by <paramref name="map"/>; null when absent or null; left in Rest when not an object.</summary>
         public T? Object<T>(string name, Func<FieldReader, T> map) where T : class
         {
@@ -118,6 +150,10 @@ namespace CbDefense.Json
         }
 
         // ---------------------------------------------------------------- conversions
+
+        /// <summary>A whole number under <paramref name="key"/> of a reply's top level (numbers sent as text too), or null.</summary>
+        internal static long? LongOf(IDictionary<string, object?> d, string key) =>
+            d.TryGetValue(key, out var v) && v != null && ToLong(v) is var (ok, l) && ok ? l : (long?)null;
 
         internal static (bool, string) ToStringValue(object v)
         {

@@ -38,12 +38,7 @@ namespace CbDefense
         /// </summary>
         internal void GetBounds(out long? startMs, out long? endMs)
         {
-            if (StartTime.HasValue && EndTime.HasValue && ToUtc(StartTime.Value) > ToUtc(EndTime.Value))
-                throw new ArgumentException("The time range is inverted: -StartTime (" + ToUtc(StartTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
-                                            ") is later than -EndTime (" + ToUtc(EndTime.Value).ToString("o", System.Globalization.CultureInfo.InvariantCulture) +
-                                            "). Swap them.", nameof(StartTime));
-            startMs = StartTime.HasValue ? CeilMs(ToUtc(StartTime.Value)) : (long?)null;
-            endMs = EndTime.HasValue ? FieldReader.ToEpochMs(ToUtc(EndTime.Value)) : (long?)null;
+            QueryTime.Bounds(StartTime, EndTime, nameof(StartTime), out startMs, out endMs);
             foreach (var clause in Filters)
             {
                 var (k, v) = DeviceQuery.ParseFilter(clause);
@@ -57,16 +52,6 @@ namespace CbDefense
             if (fromFilters && startMs.HasValue && endMs.HasValue && startMs.Value > endMs.Value + 1)
                 throw new ArgumentException("The time range is inverted: the start (" + FieldReader.IsoMs(startMs.Value) + ") is later than the end (" +
                                             FieldReader.IsoMs(endMs.Value) + "). Check -StartTime, -EndTime and the startTime/endTime filters.", nameof(StartTime));
-        }
-
-        // A time whose Kind is Unspecified (typed as text: -StartTime '2024-05-01') is local time, as PowerShell and the models read it.
-        private static DateTime ToUtc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : t.ToUniversalTime();
-
-        private static long CeilMs(DateTime t)
-        {
-            long ms = FieldReader.ToEpochMs(t);
-            var u = t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
-            return u.Ticks % TimeSpan.TicksPerMillisecond == 0 ? ms : ms + 1;
         }
 
         /// <summary>The searchWindow span in ms, or null.</summary>

@@ -7,7 +7,8 @@ namespace CbDefense.Services
     internal sealed class ApiServices
     {
         private ApiServices(ApiGeneration generation, IDeviceService devices, IPolicyService policies, IEventService? events,
-                            LiveResponse.ILiveResponseService liveResponse, IAlertService alerts)
+                            LiveResponse.ILiveResponseService liveResponse, IAlertService alerts, IAuditLogService auditLogs,
+                            IObservationService? observations)
         {
             Alerts = alerts;
             Generation = generation;
@@ -15,6 +16,8 @@ namespace CbDefense.Services
             Policies = policies;
             Events = events;
             LiveResponse = liveResponse;
+            AuditLogs = auditLogs;
+            Observations = observations;
         }
 
         public ApiGeneration Generation { get; }
@@ -26,13 +29,18 @@ namespace CbDefense.Services
         public IAlertService Alerts { get; }
         /// <summary>Live Response: v3 cblr (Legacy) or v6 liveresponse (Current).</summary>
         public LiveResponse.ILiveResponseService LiveResponse { get; }
+        /// <summary>Audit logs: the v3 queue (Legacy) or audit log v1's queue and search (Current).</summary>
+        public IAuditLogService AuditLogs { get; }
+        /// <summary>The observation search jobs, or null on a generation without them (Legacy has the v3 events).</summary>
+        public IObservationService? Observations { get; }
 
         /// <summary>The services of <paramref name="generation"/> (Legacy or Current) over the session's client.</summary>
         public static ApiServices For(ApiGeneration generation, CbClient client) =>
             generation == ApiGeneration.Current
                 ? new ApiServices(ApiGeneration.Current, new CurrentDeviceService(client), new CurrentPolicyService(client), null,
-                                  new CurrentLiveResponseService(client), new CurrentAlertService(client))
+                                  new CurrentLiveResponseService(client), new CurrentAlertService(client), new CurrentAuditLogService(client),
+                                  new CurrentObservationService(client))
                 : new ApiServices(ApiGeneration.Legacy, new LegacyDeviceService(client), new LegacyPolicyService(client), new LegacyEventService(client),
-                                  new LegacyLiveResponseService(client), new LegacyAlertService(client));
+                                  new LegacyLiveResponseService(client), new LegacyAlertService(client), new LegacyAuditLogService(client), null);
     }
 }

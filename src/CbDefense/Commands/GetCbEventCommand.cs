@@ -91,9 +91,13 @@ namespace CbDefense.Commands
         {
             var events = Services(session).Events;
             if (events == null)
+            {
+                string equivalent = ObservationEquivalent.ForEvent(MyInvocation.BoundParameters, out string? note);
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
                     "The v3 event API was retired (January 2022) and the session " + session.Uri + " speaks the current API, which has " +
-                    "observations instead: use Get-CbObservation."), "EventsRetired", ErrorCategory.NotImplemented, session));
+                    "observations instead: use Get-CbObservation, here: " + equivalent + (note != null ? " (" + note + ")" : "")),
+                    "EventsRetired", ErrorCategory.NotImplemented, session));
+            }
             return events!;
         }
 

@@ -145,8 +145,8 @@ namespace CbDefense.Services.Current
             AddCriteria("policy_id", q.PolicyId.Select(p => (object?)p));
             AddCriteria("target_priority", q.TargetPriority.Select(s => (object?)s.ToUpperInvariant()));
             if (!string.IsNullOrWhiteSpace(q.Query)) _queryTerms.Insert(0, "(" + q.Query!.Trim() + ")");
-            foreach (var kv in q.Criteria) AddCriteria(_criteria, kv.Key, kv.Value);
-            foreach (var kv in q.Exclusions) AddCriteria(_exclusions, kv.Key, kv.Value);
+            foreach (var kv in q.Criteria) Criteria.Add(_criteria, kv.Key, kv.Value);
+            foreach (var kv in q.Exclusions) Criteria.Add(_exclusions, kv.Key, kv.Value);
             foreach (var field in q.Sort)
             {
                 string f = field.Trim();
@@ -183,22 +183,7 @@ namespace CbDefense.Services.Current
             if (notes.Count > 0) Explanation = string.Join("; ", notes) + ": every page the server matched is read.";
         }
 
-        private void AddCriteria(string key, IEnumerable<object?> values) => AddValues(_criteria, key, values.ToList());
-
-        // A criteria value is an array (one value becomes one), or an object for a range such as last_contact_time.
-        private static void AddCriteria(Dictionary<string, object?> into, string key, object? value)
-        {
-            if (value is IDictionary) into[key] = value;
-            else if (value is IEnumerable e && !(value is string)) AddValues(into, key, e.Cast<object?>().ToList());
-            else AddValues(into, key, new List<object?> { value });
-        }
-
-        private static void AddValues(Dictionary<string, object?> into, string key, List<object?> list)
-        {
-            if (list.Count == 0) return;
-            if (into.TryGetValue(key, out var existing) && existing is List<object?> l) l.AddRange(list.Where(v => !l.Contains(v)));
-            else into[key] = list;
-        }
+        private void AddCriteria(string key, IEnumerable<object?> values) => Criteria.AddValues(_criteria, key, values.ToList());
 
         // A name filter: a pattern goes to the server as a wildcard query term; an exact name as a quoted term. Host names
         // are checked here too (values), in case the server matches words rather than the whole name.
