@@ -72,10 +72,15 @@ function Invoke-Build {
     # Lay out the module: one folder that Import-Module loads.
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
+    # The module's own assemblies at the top (PowerShell loads them into its default context, so their types are
+    # PowerShell types), third-party ones in dependencies/, loaded only for the module (src/CbDefense/ModuleInitializer.cs).
     $bin = Join-Path $Root "src/CbDefense/bin/$Configuration/netstandard2.0"
-    Get-ChildItem $bin -Filter '*.dll' |
-        Where-Object Name -NotIn @('System.Management.Automation.dll') |
-        Copy-Item -Destination $ModuleOut
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    $null = New-Item -ItemType Directory -Path $dependencies
+    foreach ($dll in Get-ChildItem $bin -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll') {
+        $to = if ($dll.Name -in 'CbDefense.dll', 'CbDefense.Core.dll') { $ModuleOut } else { $dependencies }
+        Copy-Item $dll.FullName -Destination $to
+    }
     Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml') -Destination $ModuleOut
 
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
