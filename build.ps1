@@ -65,6 +65,15 @@ function Get-PesterModulePath {
     $psd1
 }
 
+# The module's version: <Version> in Directory.Build.props, the one place it is written. The assemblies get it from
+# MSBuild; the build stamps it into the laid-out manifest.
+function Get-ModuleVersion {
+    [xml] $props = Get-Content (Join-Path $Root 'Directory.Build.props')
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.Version } | Where-Object { $_ })[0]
+    if ($version -notmatch '^\d+\.\d+\.\d+$') { throw "Directory.Build.props: <Version> '$version' must be Major.Minor.Patch (a module version)." }
+    $version
+}
+
 function Invoke-Build {
     Write-Host "==> Build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'CbDefense.sln'), '-c', $Configuration, '--nologo', '-v', 'minimal', '-clp:ErrorsOnly;Summary')
@@ -82,6 +91,11 @@ function Invoke-Build {
         Copy-Item $dll.FullName -Destination $to
     }
     Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml') -Destination $ModuleOut
+    $manifest = Join-Path $ModuleOut 'CbDefense.psd1'
+    $version = Get-ModuleVersion
+    $text = [IO.File]::ReadAllText($manifest) -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    [IO.File]::WriteAllText($manifest, $text)
+    if ((Import-PowerShellDataFile $manifest).ModuleVersion -ne $version) { throw "Could not stamp version $version into $manifest." }
 
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
     $helpOut = Join-Path $ModuleOut 'en-US'
