@@ -6,7 +6,8 @@ Builds, tests, demonstrates and benchmarks the CbDefense module.
 .DESCRIPTION
 Tasks:
   Build     Builds the solution and lays out the module in out/CbDefense (psd1, format and types files, dlls, help).
-  Test      Builds, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
+  Package   Builds, then writes out/CbDefense.<version>.nupkg, which Install-PSResource installs from a repository.
+  Test      Builds, packages, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
   Emulator  Runs the local CB Defense emulator in the foreground; arguments after the task go to the emulator.
   Demo      Starts the emulator, connects with a temporary credentials file, tours the cmdlets, stops everything.
   Bench     Benchmarks enumeration against the emulator (100,000 devices) and prints ratios.
@@ -20,13 +21,13 @@ dotnet pwsh ./build.ps1 Emulator --devices 1000 --port 5080
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Emulator', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Package', 'Test', 'Emulator', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Runs only the Pester tests (after a build); handy while writing cmdlets.
+    # Runs only the Pester tests (after a build; the package is written again); handy while writing cmdlets.
     [switch] $PesterOnly,
 
     # Arguments passed through to the emulator (Emulator task).
@@ -108,6 +109,17 @@ function Invoke-Build {
     Write-Host "Module laid out in $ModuleOut"
 }
 
+# The package a repository serves: the laid-out module folder (manifest, format file, help, dependencies/) as a
+# .nupkg, made by PSResourceGet's Compress-PSResource, which validates the manifest and writes the nuspec from it.
+function Invoke-Package {
+    $version = (Import-PowerShellDataFile (Join-Path $ModuleOut 'CbDefense.psd1')).ModuleVersion
+    $package = Join-Path $OutDir "CbDefense.$version.nupkg"
+    Write-Host "==> Package $package"
+    Get-ChildItem $OutDir -Filter 'CbDefense.*.nupkg' | Remove-Item -Force
+    Compress-PSResource -Path $ModuleOut -DestinationPath $OutDir
+    if (-not (Test-Path $package)) { throw "Compress-PSResource did not write $package." }
+}
+
 function Get-TrxCounts([string] $Path) {
     [xml] $trx = Get-Content $Path
     $c = $trx.TestRun.ResultSummary.Counters
@@ -116,6 +128,7 @@ function Get-TrxCounts([string] $Path) {
 
 function Invoke-Test {
     if (-not $PesterOnly) { Invoke-Build }
+    Invoke-Package   # tests/Pester/Package.Tests.ps1 installs it
     $results = Join-Path $OutDir 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $results
@@ -181,6 +194,7 @@ function Invoke-Bench {
 
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Package' { Invoke-Build; Invoke-Package }
     'Test' { Invoke-Test }
     'Emulator' { Invoke-Emulator }
     'Demo' { Invoke-Demo }
