@@ -5,7 +5,8 @@ Builds, tests, demonstrates and benchmarks the CbDefense module.
 
 .DESCRIPTION
 Tasks:
-  Build     Builds the solution and lays out the module in out/CbDefense (psd1, format and types files, dlls, help).
+  Build     Builds the solution (Core and the cmdlets also for net472: a compile check for Windows PowerShell 5.1)
+            and lays out the module in out/CbDefense (psd1, format and types files, dlls, dependencies/, help).
   Package   Builds, then writes out/CbDefense.<version>.nupkg, which Install-PSResource installs from a repository.
   Test      Builds, packages, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
   Emulator  Runs the local CB Defense emulator in the foreground; arguments after the task go to the emulator.
