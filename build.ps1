@@ -135,6 +135,7 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Path $results
     $env:CBDEFENSE_EMULATOR_DLL = Join-Path $Root "src/CbDefense.Emulator/bin/$Configuration/net10.0/CbDefense.Emulator.dll"
     $env:CBDEFENSE_MODULE_PATH = $ModuleOut
+    $env:CBDEFENSE_CONFIGURATION = $Configuration
 
     $passed = 0; $failed = 0; $broken = @()
     if (-not $PesterOnly) {

@@ -7,7 +7,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    Import-Module (Join-Path $RepoRoot 'tools/ChildPwsh.psm1') -Force
+    Import-Module (Join-Path $RepoRoot 'tools/ChildPwsh.psm1'), (Join-Path $RepoRoot 'tools/AssemblyMetadata.psm1') -Force
     $script:emu = Start-CbEmulator -Devices 12 -Events 40 -Seed 21
 
     # Other versions of Microsoft.Extensions.* and Newtonsoft.Json with their own dependencies (Directory.Packages.props
@@ -94,18 +94,10 @@ Describe 'The dependencies/ folder' {
         $own = 'netstandard', 'System.Management.Automation', 'CbDefense.Core'
         $files = @(Get-ChildItem $root -Filter *.dll) + @(Get-ChildItem (Join-Path $root 'dependencies') -Filter *.dll)
         foreach ($file in $files) {
-            $pe = [System.Reflection.PortableExecutable.PEReader]::new([IO.File]::OpenRead($file.FullName))
-            try {
-                $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
-                foreach ($h in $reader.AssemblyReferences) {
-                    $ref = $reader.GetAssemblyReference($h)
-                    $name = $reader.GetString($ref.Name)
-                    if ($name -in $own) { continue }
-                    $shipped.ContainsKey($name) | Should -BeTrue -Because "$($file.Name) references $name"
-                    $shipped[$name].Version | Should -BeGreaterOrEqual $ref.Version -Because "$($file.Name) references $name $($ref.Version)"
-                }
+            foreach ($ref in Get-AssemblyReference $file.FullName | Where-Object Name -NotIn $own) {
+                $shipped.ContainsKey($ref.Name) | Should -BeTrue -Because "$($file.Name) references $($ref.Name)"
+                $shipped[$ref.Name].Version | Should -BeGreaterOrEqual $ref.Version -Because "$($file.Name) references $($ref.Name) $($ref.Version)"
             }
-            finally { $pe.Dispose() }
         }
     }
 }
