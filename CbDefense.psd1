@@ -45,6 +45,25 @@
         'Invoke-CbThreatDismiss'
         'Invoke-CbThreatUpdate'
         'Watch-CbNotification'
+        # Live Response
+        'New-CbLiveResponseSession'
+        'Get-CbLiveResponseSession'
+        'Remove-CbLiveResponseSession'
+        'Get-CbLiveResponseChildItem'
+        'Receive-CbLiveResponseFile'
+        'Send-CbLiveResponseFile'
+        'Remove-CbLiveResponseItem'
+        'New-CbLiveResponseDirectory'
+        'Get-CbLiveResponseProcess'
+        'Start-CbLiveResponseProcess'
+        'Stop-CbLiveResponseProcess'
+        'Get-CbLiveResponseRegistryKey'
+        'Get-CbLiveResponseRegistryValue'
+        'Set-CbLiveResponseRegistryValue'
+        'New-CbLiveResponseRegistryKey'
+        'Remove-CbLiveResponseRegistryKey'
+        'Remove-CbLiveResponseRegistryValue'
+        'Invoke-CbLiveResponseMemoryDump'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -54,7 +73,7 @@
             Tags         = @('CarbonBlack', 'CbDefense', 'EndpointStandard', 'Security', 'EDR', 'API', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ReleaseNotes = @'
-0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 30 cmdlets, on both API generations behind the same cmdlets:
+0.1.0: the CB Defense API of cbapi's CbDefenseAPI as 48 cmdlets, on both API generations behind the same cmdlets:
 the legacy API generation (the v3 integrationServices routes cbapi speaks, with the v6 routes that generation uses
 for device actions, the threat workflow and alert search suggestions) and the current one (devices v6 with
 _search and _scroll, policy service v1, Custom keys, the org key in every route), which a real tenant needs since
@@ -73,8 +92,15 @@ probes once); a retired legacy route is an error that says what to connect with.
 - Events (Get-CbEvent, past the API's 10,000 rows per query), threat dismissal and update with -Wait, workflow
   status, alert search suggestions, SIEM notifications (Get-CbNotification; Watch-CbNotification with a crash-safe
   -StatePath), and Invoke-CbApi for any other route.
+- Live Response on both generations (v3 cblr with a LIVE_RESPONSE key, v6 liveresponse with a Custom key):
+  New-/Get-/Remove-CbLiveResponseSession (sessions like PSSessions: waited for with progress, reused per device,
+  kept alive, closed on timeout, Ctrl+C, Disconnect-CbDefense, Remove-Module and exit), files (Get-CbLiveResponse-
+  ChildItem, Receive-/Send-CbLiveResponseFile streamed with progress, never a half file), processes (Get-, Start-
+  with -Wait and the output, Stop-CbLiveResponseProcess), the registry, memory dumps; every command on many devices
+  at once with -ThrottleLimit, within the org's session limit; failures with the Win32 error decoded
+  (about_CbDefense_LiveResponse).
 - A session-wide throttle gate for 429 and retries with backoff; -WhatIf/-Confirm on every change; help with
-  examples for every cmdlet and the about_CbDefense topic.
+  examples for every cmdlet and the about_CbDefense and about_CbDefense_LiveResponse topics.
 - Output: table views that fit 80 columns; times in local time with a *Utc twin (LastContact, LastContactUtc);
   readable lists and values in Format-List and Export-Csv; the session kept out of nested ConvertTo-Json output.
 - Installs from a repository: Install-PSResource CbDefense (build.ps1 Package writes the .nupkg). Its third-party

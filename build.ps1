@@ -102,8 +102,8 @@ function Invoke-Build {
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
     $helpOut = Join-Path $ModuleOut 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut
-    # The conceptual topic (Get-Help about_CbDefense).
-    Copy-Item (Join-Path $Root 'src/CbDefense/Help/about_CbDefense.help.txt') -Destination $helpOut
+    # The conceptual topics (Get-Help about_CbDefense, about_CbDefense_LiveResponse, ...).
+    Copy-Item (Join-Path $Root 'src/CbDefense/Help/about_*.help.txt') -Destination $helpOut
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tools/Build-Help.ps1'),
         '-ModulePath', $ModuleOut, '-SourcePath', (Join-Path $Root 'src/CbDefense/Help'),
         '-OutputPath', (Join-Path $helpOut 'CbDefense.dll-Help.xml'))

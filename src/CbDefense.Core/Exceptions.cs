@@ -20,6 +20,10 @@ namespace CbDefense
         public string? ResponseSnippet { get; internal set; }
         /// <summary>The server's error_code (v6 bodies) or reason, if any.</summary>
         public string? ErrorCode { get; internal set; }
+        /// <summary>The <c>status</c> text of a JSON error body (Live Response answers NOT_FOUND for a session gone), if any.</summary>
+        public string? ServerStatus { get; internal set; }
+        /// <summary>What to do about it, when the code that raised it knows better than the exception type says.</summary>
+        public string? RecommendedAction { get; internal set; }
         /// <summary>True when the error reply's body was JSON.</summary>
         internal bool BodyWasJson { get; set; }
     }

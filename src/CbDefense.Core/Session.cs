@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -209,9 +210,38 @@ namespace CbDefense
 
         public void Dispose()
         {
+            if (Volatile.Read(ref _disposed) != 0) return;
+            var lr = _liveResponse;
+            if (lr != null)
+            {
+                // Best effort and bounded, while the transport still works: no Live Response session is left open.
+                lr.CloseAll(Services.LiveResponse.LiveResponseManager.ShutdownLimit);
+                lr.Retire();
+            }
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             Transport.Dispose();
         }
+
+        private Services.LiveResponse.LiveResponseManager? _liveResponse;
+
+        /// <summary>The Live Response sessions this session holds open (made on first use).</summary>
+        internal Services.LiveResponse.LiveResponseManager LiveResponse
+        {
+            get
+            {
+                ThrowIfDisposed();
+                var m = _liveResponse;
+                if (m != null) return m;
+                var made = new Services.LiveResponse.LiveResponseManager(this);
+                var won = Interlocked.CompareExchange(ref _liveResponse, made, null);
+                if (won != null) { made.Retire(); return won; }
+                return made;
+            }
+        }
+
+        /// <summary>The Live Response sessions open on this session now (oldest first).</summary>
+        public IReadOnlyList<LiveResponseSession> GetLiveResponseSessions() =>
+            _liveResponse?.Sessions ?? (IReadOnlyList<LiveResponseSession>)Array.Empty<LiveResponseSession>();
 
         private static HttpMessageHandler CreatePrimaryHandler(SessionOptions o, X509Certificate2Collection? roots)
         {

@@ -12,6 +12,18 @@ internal sealed record SearchError(string Code, string Message, string? Reason =
     public static SearchError Arg(string message) => new("INVALID_ARGUMENT", message);
 
     public static SearchError Query(string message) => new("INVALID_QUERY", message, "query_malformed_syntax");
+
+    /// <summary>A value outside an enumeration: the platform's INVALID_ENUM_VALUE body (the SDK's alert facet
+    /// fixture), <c>{"error_code", "message", "field", "invalid_value", "known_values"}</c>.</summary>
+    public static SearchError Enum(string field, string value, string[] known) =>
+        new("INVALID_ENUM_VALUE", field + ": '" + value + "' is not a valid value; allowed values: " + string.Join(", ", known)) { Field = field, InvalidValue = value, KnownValues = known };
+
+    public string? Field { get; init; }
+    public string? InvalidValue { get; init; }
+    public string[]? KnownValues { get; init; }
+
+    /// <summary>The HTTP status of the answer (400 unless a route says otherwise).</summary>
+    public int Status { get; init; } = 400;
 }
 
 /// <summary>
@@ -23,7 +35,7 @@ internal sealed class DeviceSearch
 {
     private readonly List<Func<Device, bool>> _tests = new();
     private HashSet<string>? _excludedSensorVersions;
-    private QueryNode? _query;
+    private QueryNode<Device>? _query;
 
     public bool MatchesAll => _tests.Count == 0 && _excludedSensorVersions == null && _query == null;
 
@@ -84,52 +96,38 @@ internal sealed class DeviceSearch
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Fields a query term can name, as the v6 device object spells them.</summary>
-    private static readonly Dictionary<string, Func<Device, string?>> QueryFields = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["id"] = d => Num(d.DeviceId),
-        ["name"] = d => d.Name,
-        ["os"] = d => d.DeviceType,
-        ["os_version"] = d => d.OsVersion,
-        ["status"] = d => d.Status,
-        ["email"] = d => d.Email,
-        ["login_user_name"] = d => d.LoginUserName,
-        ["first_name"] = d => d.FirstName,
-        ["last_name"] = d => d.LastName,
-        ["policy_id"] = d => Num(d.PolicyId),
-        ["policy_name"] = d => d.PolicyName,
-        ["last_internal_ip_address"] = d => d.InternalIp,
-        ["last_external_ip_address"] = d => d.ExternalIp,
-        ["mac_address"] = d => d.MacAddress,
-        ["sensor_version"] = d => d.SensorVersion,
-        ["sensor_kit_type"] = SensorKitType,
-        ["target_priority"] = d => d.TargetPriorityType,
-        ["deployment_type"] = _ => DeploymentType,
-        ["virtualization_provider"] = d => d.VirtualizationProvider,
-        ["last_location"] = d => d.LastLocation,
-        ["windows_platform"] = d => d.WindowsPlatform,
-        ["linux_kernel_version"] = d => d.LinuxKernelVersion,
-        ["quarantined"] = d => Bool(d.Quarantined),
-        ["virtual_machine"] = d => Bool(d.VirtualMachine),
-        ["sensor_out_of_date"] = d => Bool(d.SensorOutOfDate),
-        ["device_owner_id"] = d => Num(d.DeviceOwnerId),
-    };
+    /// <summary>Fields a query term can name, as the v6 device object spells them; bare terms match the name, the
+    /// email, the login user name and the addresses.</summary>
+    internal static readonly FieldTable<Device> QueryFields = new FieldTable<Device>()
+        .Add("id", d => Num(d.DeviceId))
+        .Add("name", d => d.Name)
+        .Add("os", d => d.DeviceType)
+        .Add("os_version", d => d.OsVersion)
+        .Add("status", d => d.Status)
+        .Add("email", d => d.Email)
+        .Add("login_user_name", d => d.LoginUserName)
+        .Add("first_name", d => d.FirstName)
+        .Add("last_name", d => d.LastName)
+        .Add("policy_id", d => Num(d.PolicyId))
+        .Add("policy_name", d => d.PolicyName)
+        .Add("last_internal_ip_address", d => d.InternalIp)
+        .Add("last_external_ip_address", d => d.ExternalIp)
+        .Add("mac_address", d => d.MacAddress)
+        .Add("sensor_version", d => d.SensorVersion)
+        .Add("sensor_kit_type", SensorKitType)
+        .Add("target_priority", d => d.TargetPriorityType)
+        .Add("deployment_type", _ => DeploymentType)
+        .Add("virtualization_provider", d => d.VirtualizationProvider)
+        .Add("last_location", d => d.LastLocation)
+        .Add("windows_platform", d => d.WindowsPlatform)
+        .Add("linux_kernel_version", d => d.LinuxKernelVersion)
+        .Add("quarantined", d => Bool(d.Quarantined))
+        .Add("virtual_machine", d => Bool(d.VirtualMachine))
+        .Add("sensor_out_of_date", d => Bool(d.SensorOutOfDate))
+        .Add("device_owner_id", d => Num(d.DeviceOwnerId))
+        .BareTerms("name", "email", "login_user_name", "last_internal_ip_address", "last_external_ip_address");
 
-    /// <summary>What a bare term (no field) is matched against.</summary>
-    private static readonly Func<Device, string?>[] BareFields =
-    {
-        d => d.Name, d => d.Email, d => d.LoginUserName, d => d.InternalIp, d => d.ExternalIp,
-    };
-
-    public static IEnumerable<string> QueryFieldNames
-    {
-        get
-        {
-            var names = new List<string>(QueryFields.Keys);
-            names.Sort(StringComparer.Ordinal);
-            return names;
-        }
-    }
+    public static IEnumerable<string> QueryFieldNames => QueryFields.Names;
 
     // ------------------------------------------------------------------ parsing the search parts
 
@@ -172,7 +170,7 @@ internal sealed class DeviceSearch
             {
                 return SearchError.Arg(where + "query must be a string (got " + q.GetRawText() + ")");
             }
-            var err = QueryParser.Parse(q.GetString()!, out search._query);
+            var err = QueryParser<Device>.Parse(q.GetString()!, QueryFields, out search._query);
             if (err != null)
             {
                 return err;
@@ -579,542 +577,5 @@ internal sealed class DeviceSearch
             return a.DeviceId.CompareTo(b.DeviceId); // tie-break: a total, stable order for paging
         };
         return null;
-    }
-
-    // ------------------------------------------------------------------ query
-
-    /// <summary>A parsed query: a boolean tree over device fields.</summary>
-    internal abstract class QueryNode
-    {
-        public abstract bool Matches(Device d);
-    }
-
-    private sealed class AndNode : QueryNode
-    {
-        public readonly List<QueryNode> Items = new();
-
-        public override bool Matches(Device d)
-        {
-            foreach (var i in Items)
-            {
-                if (!i.Matches(d))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    private sealed class OrNode : QueryNode
-    {
-        public readonly List<QueryNode> Items = new();
-
-        public override bool Matches(Device d)
-        {
-            foreach (var i in Items)
-            {
-                if (i.Matches(d))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    private sealed class NotNode : QueryNode
-    {
-        public NotNode(QueryNode inner) => Inner = inner;
-
-        public QueryNode Inner { get; }
-
-        public override bool Matches(Device d) => !Inner.Matches(d);
-    }
-
-    private sealed class AllNode : QueryNode
-    {
-        public override bool Matches(Device d) => true;
-    }
-
-    private sealed class TermNode : QueryNode
-    {
-        private readonly Func<Device, string?>[] _fields;
-        private readonly ValueMatcher _matcher;
-
-        public TermNode(Func<Device, string?>[] fields, ValueMatcher matcher)
-        {
-            _fields = fields;
-            _matcher = matcher;
-        }
-
-        public override bool Matches(Device d)
-        {
-            foreach (var f in _fields)
-            {
-                string? v = f(d);
-                if (v != null && _matcher.Matches(v))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /// <summary>Case-insensitive whole-value match with <c>*</c> (any run) and <c>?</c> (one character).</summary>
-    internal sealed class ValueMatcher
-    {
-        private enum Kind { Exact, Prefix, Suffix, Contains, Any, Glob }
-
-        private readonly Kind _kind;
-        private readonly string _text;
-        private readonly bool[]? _wild; // per pattern char: is it a wildcard (Glob only)
-
-        private ValueMatcher(Kind kind, string text, bool[]? wild)
-        {
-            _kind = kind;
-            _text = text;
-            _wild = wild;
-        }
-
-        /// <summary>From pattern characters, each flagged as a wildcard (unescaped * or ?) or a literal.</summary>
-        public static ValueMatcher From(List<(char C, bool Wild)> chars)
-        {
-            var sb = new StringBuilder(chars.Count);
-            bool anyQ = false, anyStar = false;
-            foreach (var (c, wild) in chars)
-            {
-                sb.Append(c);
-                anyQ |= wild && c == '?';
-                anyStar |= wild && c == '*';
-            }
-            string text = sb.ToString();
-            if (!anyQ && !anyStar)
-            {
-                return new ValueMatcher(Kind.Exact, text, null);
-            }
-            if (!anyQ)
-            {
-                // Only '*': the common shapes get a fast path.
-                int n = chars.Count;
-                int inner = 0;
-                for (int i = 1; i < n - 1; i++)
-                {
-                    if (chars[i].Wild)
-                    {
-                        inner++;
-                    }
-                }
-                bool lead = chars[0].Wild, trail = n > 1 && chars[n - 1].Wild;
-                if (inner == 0)
-                {
-                    if (n == 1 || (n == 2 && lead && trail))
-                    {
-                        return new ValueMatcher(Kind.Any, "", null);
-                    }
-                    if (lead && trail)
-                    {
-                        return new ValueMatcher(Kind.Contains, text[1..^1], null);
-                    }
-                    if (trail)
-                    {
-                        return new ValueMatcher(Kind.Prefix, text[..^1], null);
-                    }
-                    if (lead)
-                    {
-                        return new ValueMatcher(Kind.Suffix, text[1..], null);
-                    }
-                }
-            }
-            var flags = new bool[chars.Count];
-            for (int i = 0; i < chars.Count; i++)
-            {
-                flags[i] = chars[i].Wild;
-            }
-            return new ValueMatcher(Kind.Glob, text, flags);
-        }
-
-        public bool Matches(string v) => _kind switch
-        {
-            Kind.Exact => v.Equals(_text, StringComparison.OrdinalIgnoreCase),
-            Kind.Prefix => v.StartsWith(_text, StringComparison.OrdinalIgnoreCase),
-            Kind.Suffix => v.EndsWith(_text, StringComparison.OrdinalIgnoreCase),
-            Kind.Contains => v.Contains(_text, StringComparison.OrdinalIgnoreCase),
-            Kind.Any => true,
-            _ => Glob(v),
-        };
-
-        private static bool Same(char a, char b) => a == b || char.ToUpperInvariant(a) == char.ToUpperInvariant(b);
-
-        private bool Glob(string v)
-        {
-            string p = _text;
-            bool[] wild = _wild!;
-            int pi = 0, vi = 0, star = -1, mark = 0;
-            while (vi < v.Length)
-            {
-                if (pi < p.Length && wild[pi] && p[pi] == '*')
-                {
-                    star = pi++;
-                    mark = vi;
-                }
-                else if (pi < p.Length && ((wild[pi] && p[pi] == '?') || (!wild[pi] && Same(p[pi], v[vi]))))
-                {
-                    pi++;
-                    vi++;
-                }
-                else if (star >= 0)
-                {
-                    pi = star + 1;
-                    vi = ++mark;
-                }
-                else
-                {
-                    return false;
-                }
-            }
-            while (pi < p.Length && wild[pi] && p[pi] == '*')
-            {
-                pi++;
-            }
-            return pi == p.Length;
-        }
-    }
-
-    /// <summary>Recursive-descent parser of the query subset (docs/emulator.md, "The device query").</summary>
-    private sealed class QueryParser
-    {
-        private enum T { LParen, RParen, And, Or, Not, Word, FieldPrefix, Phrase, End }
-
-        private readonly record struct Token(T Type, string? Field, List<(char C, bool Wild)>? Value, int Pos);
-
-        private readonly List<Token> _tokens = new();
-        private int _at;
-
-        public static SearchError? Parse(string text, out QueryNode? node)
-        {
-            node = null;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return null;
-            }
-            var p = new QueryParser();
-            var err = p.Lex(text);
-            if (err != null)
-            {
-                return err;
-            }
-            err = p.ParseOr(null, out node);
-            if (err != null)
-            {
-                return err;
-            }
-            var t = p.Peek();
-            if (t.Type != T.End)
-            {
-                node = null;
-                return t.Type == T.RParen
-                    ? SearchError.Query("Unbalanced parentheses in query: ')' at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture) + " has no matching '('")
-                    : SearchError.Query("Unexpected " + Describe(t) + " at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture));
-            }
-            return null;
-        }
-
-        private static string Describe(Token t) => t.Type switch
-        {
-            T.LParen => "'('",
-            T.RParen => "')'",
-            T.And => "AND",
-            T.Or => "OR",
-            T.Not => "NOT",
-            T.End => "end of query",
-            _ => "term",
-        };
-
-        private Token Peek() => _tokens[_at];
-
-        private Token Next() => _tokens[_at++];
-
-        private SearchError? Lex(string s)
-        {
-            int i = 0;
-            while (i < s.Length)
-            {
-                char c = s[i];
-                if (char.IsWhiteSpace(c))
-                {
-                    i++;
-                    continue;
-                }
-                if (c == '(' || c == ')')
-                {
-                    _tokens.Add(new Token(c == '(' ? T.LParen : T.RParen, null, null, i));
-                    i++;
-                    continue;
-                }
-                if (c == '"')
-                {
-                    int start = i++;
-                    var chars = new List<(char, bool)>();
-                    bool closed = false;
-                    while (i < s.Length)
-                    {
-                        char q = s[i];
-                        if (q == '\\' && i + 1 < s.Length)
-                        {
-                            chars.Add((s[i + 1], false));
-                            i += 2;
-                            continue;
-                        }
-                        if (q == '"')
-                        {
-                            closed = true;
-                            i++;
-                            break;
-                        }
-                        chars.Add((q, false)); // a phrase is literal: * and ? are not wildcards inside quotes
-                        i++;
-                    }
-                    if (!closed)
-                    {
-                        return SearchError.Query("Unterminated quoted phrase starting at position " + (start + 1).ToString(CultureInfo.InvariantCulture));
-                    }
-                    _tokens.Add(new Token(T.Phrase, null, chars, start));
-                    continue;
-                }
-                if (c == '&' && i + 1 < s.Length && s[i + 1] == '&')
-                {
-                    _tokens.Add(new Token(T.And, null, null, i));
-                    i += 2;
-                    continue;
-                }
-                if (c == '|' && i + 1 < s.Length && s[i + 1] == '|')
-                {
-                    _tokens.Add(new Token(T.Or, null, null, i));
-                    i += 2;
-                    continue;
-                }
-                // A word: up to whitespace, a parenthesis or a quote; backslash escapes the next character.
-                int wstart = i;
-                var value = new List<(char C, bool Wild)>();
-                var raw = new StringBuilder();
-                string? field = null;
-                while (i < s.Length)
-                {
-                    char w = s[i];
-                    if (char.IsWhiteSpace(w) || w == '(' || w == ')' || w == '"')
-                    {
-                        break;
-                    }
-                    if (w == '\\')
-                    {
-                        if (i + 1 >= s.Length)
-                        {
-                            return SearchError.Query("Dangling escape character '\\' at the end of the query");
-                        }
-                        value.Add((s[i + 1], false));
-                        raw.Append('\\').Append(s[i + 1]);
-                        i += 2;
-                        continue;
-                    }
-                    if (w == ':' && field == null)
-                    {
-                        field = Flat(value);
-                        if (field.Length == 0)
-                        {
-                            return SearchError.Query("Missing field name before ':' at position " + (wstart + 1).ToString(CultureInfo.InvariantCulture));
-                        }
-                        if (!QueryFields.ContainsKey(field))
-                        {
-                            return SearchError.Query("Unknown field '" + field + "' in query; searchable fields: " + string.Join(", ", QueryFieldNames));
-                        }
-                        value.Clear();
-                        raw.Clear();
-                        i++;
-                        continue;
-                    }
-                    if (w is '[' or ']' or '{' or '}' or '~' or '^')
-                    {
-                        return SearchError.Query("'" + w + "' at position " + (i + 1).ToString(CultureInfo.InvariantCulture)
-                            + " is not supported (ranges, fuzzy and boosted terms are not part of the emulator's query subset); escape it with '\\' to match it literally");
-                    }
-                    value.Add((w, w == '*' || w == '?'));
-                    raw.Append(w);
-                    i++;
-                }
-                if (field != null)
-                {
-                    _tokens.Add(new Token(value.Count == 0 ? T.FieldPrefix : T.Word, field, value, wstart));
-                    continue;
-                }
-                string r = raw.ToString();
-                T type = r switch
-                {
-                    "AND" => T.And,
-                    "OR" => T.Or,
-                    "NOT" => T.Not,
-                    _ => T.Word,
-                };
-                _tokens.Add(new Token(type, null, type == T.Word ? value : null, wstart));
-            }
-            _tokens.Add(new Token(T.End, null, null, s.Length));
-            return null;
-        }
-
-        private static string Flat(List<(char C, bool Wild)> chars)
-        {
-            var sb = new StringBuilder(chars.Count);
-            foreach (var (c, _) in chars)
-            {
-                sb.Append(c);
-            }
-            return sb.ToString();
-        }
-
-        private static bool StartsOperand(T t) => t is T.LParen or T.Not or T.Word or T.FieldPrefix or T.Phrase;
-
-        private SearchError? ParseOr(string? field, out QueryNode? node)
-        {
-            var err = ParseAnd(field, out node);
-            if (err != null)
-            {
-                return err;
-            }
-            if (Peek().Type != T.Or)
-            {
-                return null;
-            }
-            var or = new OrNode();
-            or.Items.Add(node!);
-            while (Peek().Type == T.Or)
-            {
-                Next();
-                err = ParseAnd(field, out var right);
-                if (err != null)
-                {
-                    return err;
-                }
-                or.Items.Add(right!);
-            }
-            node = or;
-            return null;
-        }
-
-        private SearchError? ParseAnd(string? field, out QueryNode? node)
-        {
-            var err = ParseNot(field, out node);
-            if (err != null)
-            {
-                return err;
-            }
-            AndNode? and = null;
-            while (true)
-            {
-                var t = Peek();
-                if (t.Type == T.And)
-                {
-                    Next();
-                }
-                else if (!StartsOperand(t.Type))
-                {
-                    break; // implicit AND only between adjacent operands
-                }
-                err = ParseNot(field, out var right);
-                if (err != null)
-                {
-                    return err;
-                }
-                if (and == null)
-                {
-                    and = new AndNode();
-                    and.Items.Add(node!);
-                }
-                and.Items.Add(right!);
-            }
-            if (and != null)
-            {
-                node = and;
-            }
-            return null;
-        }
-
-        private SearchError? ParseNot(string? field, out QueryNode? node)
-        {
-            if (Peek().Type == T.Not)
-            {
-                Next();
-                var err = ParseNot(field, out var inner);
-                node = inner == null ? null : new NotNode(inner);
-                return err;
-            }
-            return ParsePrimary(field, out node);
-        }
-
-        private SearchError? ParsePrimary(string? field, out QueryNode? node)
-        {
-            node = null;
-            var t = Next();
-            switch (t.Type)
-            {
-                case T.LParen:
-                {
-                    if (Peek().Type == T.RParen)
-                    {
-                        return SearchError.Query("Empty parentheses at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture));
-                    }
-                    var err = ParseOr(field, out node);
-                    if (err != null)
-                    {
-                        return err;
-                    }
-                    if (Next().Type != T.RParen)
-                    {
-                        node = null;
-                        return SearchError.Query("Unbalanced parentheses in query: '(' at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture) + " is never closed");
-                    }
-                    return null;
-                }
-                case T.FieldPrefix:
-                {
-                    var after = Peek();
-                    if (after.Type == T.Phrase)
-                    {
-                        Next();
-                        node = Term(t.Field, after.Value!);
-                        return null;
-                    }
-                    if (after.Type == T.LParen)
-                    {
-                        return ParsePrimary(t.Field, out node); // field:(a OR b): the group's bare terms use the field
-                    }
-                    return SearchError.Query("Field '" + t.Field + "' at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture) + " has no value");
-                }
-                case T.Word:
-                    node = Term(t.Field ?? field, t.Value!);
-                    return null;
-                case T.Phrase:
-                    node = Term(field, t.Value!);
-                    return null;
-                case T.End:
-                    return SearchError.Query("The query ends where a term was expected");
-                default:
-                    return SearchError.Query("Unexpected " + Describe(t) + " at position " + (t.Pos + 1).ToString(CultureInfo.InvariantCulture) + " where a term was expected");
-            }
-        }
-
-        private static QueryNode Term(string? field, List<(char C, bool Wild)> value)
-        {
-            var matcher = ValueMatcher.From(value);
-            if (field == null)
-            {
-                if (value.Count == 1 && value[0].Wild && value[0].C == '*')
-                {
-                    return new AllNode(); // a lone * matches every device
-                }
-                return new TermNode(BareFields, matcher);
-            }
-            return new TermNode(new[] { QueryFields[field] }, matcher);
-        }
     }
 }

@@ -130,13 +130,35 @@ internal sealed class EmulatorHost : IAsyncDisposable
     private const string V6Orgs = "/appservices/v6/orgs/";
     private const string PolicyServiceOrgs = "/policyservice/v1/orgs/";
 
+    /// <summary>Path prefixes (up to the org key) of the current generation's other services: alerts v7, jobs v1,
+    /// audit log v1 and the investigate (observations) API.</summary>
+    private static readonly string[] CurrentOrgPrefixes = { "/api/alerts/v7/orgs/", "/jobs/v1/orgs/", "/audit_log/v1/orgs/", "/api/investigate/v2/orgs/" };
+
+    private static string? CurrentOrgPrefix(string path)
+    {
+        foreach (var p in CurrentOrgPrefixes)
+        {
+            if (path.StartsWith(p, StringComparison.OrdinalIgnoreCase))
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Paths whose errors use the platform body <c>{"error_code", "message"}</c>.</summary>
+    private static bool IsPlatform(string path) =>
+        path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/jobs/", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWith("/audit_log/", StringComparison.OrdinalIgnoreCase);
+
     internal static RouteFamily Family(string path)
     {
         if (path.StartsWith("/integrationServices/", StringComparison.OrdinalIgnoreCase) || path.Equals("/integrationServices", StringComparison.OrdinalIgnoreCase))
         {
             return RouteFamily.Legacy;
         }
-        if (path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase))
+        if (path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase) || CurrentOrgPrefix(path) != null)
         {
             return RouteFamily.Current;
         }
@@ -165,6 +187,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
     private static async Task Pipeline(HttpContext ctx, Func<Task> next, EmulatorState state)
     {
         string path = ctx.Request.Path.Value ?? "/";
+        EmulatorState.CurrentActor.Value = null;
         if (path.StartsWith("/_emulator", StringComparison.OrdinalIgnoreCase))
         {
             await next().ConfigureAwait(false);
@@ -555,16 +578,18 @@ internal sealed class EmulatorHost : IAsyncDisposable
             {
                 // A real key of an access level that cannot use the current APIs: authenticated, not permitted.
                 await JsonOut.V6Error(ctx, 403, "FORBIDDEN", "API key " + key.Id + " has access level " + key.Type
-                    + ", which cannot use " + path + "; the current APIs (devices v6, policy service v1) need a Custom key").ConfigureAwait(false);
+                    + ", which cannot use " + path + "; the current APIs (devices v6, policy service v1, alerts v7, jobs v1, audit log v1, observations, Live Response v6) need a Custom key").ConfigureAwait(false);
                 return;
             }
             await JsonOut.V3Error(ctx, 401, "User is not authenticated").ConfigureAwait(false);
             return;
         }
         ctx.Items[KeyKey] = key;
-        bool platform = path.StartsWith("/appservices/", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/policyservice/", StringComparison.OrdinalIgnoreCase);
+        EmulatorState.CurrentActor.Value = new AuditActor(key.Id, ctx.Connection.RemoteIpAddress?.MapToIPv4().ToString() ?? "127.0.0.1",
+            ctx.Request.Scheme + "://" + ctx.Request.Host.Value + path);
+        bool platform = IsPlatform(path);
         string? orgPrefix = path.StartsWith(V6Orgs, StringComparison.OrdinalIgnoreCase) ? V6Orgs
-            : path.StartsWith(PolicyServiceOrgs, StringComparison.OrdinalIgnoreCase) ? PolicyServiceOrgs : null;
+            : path.StartsWith(PolicyServiceOrgs, StringComparison.OrdinalIgnoreCase) ? PolicyServiceOrgs : CurrentOrgPrefix(path);
         if (orgPrefix != null)
         {
             string rest = path[orgPrefix.Length..];

@@ -81,6 +81,8 @@ internal sealed class EmulatorOptions
     public int GoneStatus { get; set; } = 410;
     /// <summary>The Live Response simulator's settings (--lr-*).</summary>
     public LiveResponse.LrOptions Lr { get; } = new();
+    /// <summary>Alerts v7, jobs and observations (--alerts, --alert-*, --job-seconds, --observation-job-ms).</summary>
+    public CurrentOptions Current { get; } = new();
 
     public static readonly ApiKey[] DefaultKeys =
     {
@@ -102,12 +104,20 @@ internal sealed class EmulatorOptions
           --seed S                 seed for the generated data (default 1)
           --org-key K              org key required in /appservices/v6/orgs/{org_key}/... (default EMUORG01)
           --key TYPE:SECRET/ID     accepted API key, repeatable; TYPE is API, SIEM, LIVE_RESPONSE or CUSTOM
-          --api MODE               API generations served: legacy (v3), current (devices v6, policy service v1)
-                                   or both (default both); with current, /integrationServices answers 410 Gone
+          --api MODE               API generations served: legacy (v3), current (devices v6, policy service v1,
+                                   alerts v7, jobs, audit log v1, observations, Live Response v6) or both
+                                   (default both); with current, /integrationServices answers 410 Gone
           --gone-status N          what /integrationServices answers with --api current: 410 (default) or 404
           --notification-rate N    notifications queued per minute (default 0)
           --notifications N        notifications queued at start (default 10)
           --workflow-seconds S     time a threat workflow takes from QUEUED to FINISHED (default 3)
+          --alerts N               number of seeded alerts (default max(10, events / 10))
+          --alert-rate N           new alerts per minute (default 0)
+          --alert-index-delay-ms N the longest a late alert waits between its backend_timestamp and becoming
+                                   searchable (default 0: no alert is late)
+          --alert-late-share F     share of new alerts indexed late, 0 to 1 (default 0.2)
+          --job-seconds S          time an alert workflow job takes from CREATED to COMPLETED (default 3)
+          --observation-job-ms N   time an observation search job takes to complete (default 1000)
           --fault SPEC             fault rule, repeatable: KIND[:key=value[,key=value...]]
           --lr-session-delay-ms N  Live Response: PENDING -> ACTIVE after N ms (default 500)
           --lr-command-delay-ms N  Live Response: a command completes after N ms (default 200)
@@ -185,6 +195,14 @@ internal sealed class EmulatorOptions
                 case "--quiet": o.Quiet = true; break;
                 case "--https": o.Https = true; break;
                 case "--certificate-out": o.CertificateOut = Value(); break;
+                case "--alerts":
+                case "--alert-rate":
+                case "--alert-index-delay-ms":
+                case "--alert-late-share":
+                case "--job-seconds":
+                case "--observation-job-ms":
+                    o.Current.TrySetFromArg(a.ToLowerInvariant(), Value());
+                    break;
                 case string lr when lr.StartsWith("--lr-", StringComparison.Ordinal):
                     if (!o.Lr.TrySetFromArg(lr, Value()))
                     {

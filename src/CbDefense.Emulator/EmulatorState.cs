@@ -8,7 +8,7 @@ using System.Text.Json;
 namespace CbDefense.Emulator;
 
 /// <summary>All mutable emulator state. Every access goes through <see cref="Lock"/>.</summary>
-internal sealed class EmulatorState
+internal sealed partial class EmulatorState
 {
     public readonly object Lock = new();
     public EmulatorOptions Options { get; }
@@ -28,10 +28,10 @@ internal sealed class EmulatorState
     public Dictionary<string, EventRec> EventById = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<long, Policy> Policies = new();
     public long NextPolicyId;
-    public List<Alert> Alerts = new();
     public Dictionary<string, WorkflowRequest> Workflows = new(StringComparer.Ordinal);
     public List<QueuedItem> NotificationQueue = new();
     public List<string> ServedNotificationIds = new();
+    /// <summary>The v3 audit log queue (read once, shared by the legacy keys), as JSON records.</summary>
     public List<string> AuditQueue = new();
     public long AuditSeq;
     public long NotificationSeq;
@@ -69,7 +69,7 @@ internal sealed class EmulatorState
     public static long NowMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     /// <summary>Back to the seeded state (data, queues, workflows, Live Response). Caller holds the lock or owns the object.</summary>
-    public void Reseed(int devices, int events, long seed, LiveResponse.LrOptions? lr = null)
+    public void Reseed(int devices, int events, long seed, LiveResponse.LrOptions? lr = null, CurrentOptions? cur = null)
     {
         DeviceCount = devices;
         EventCount = events;
@@ -92,7 +92,7 @@ internal sealed class EmulatorState
         Lr = new LiveResponse.LrState((lr ?? Options.Lr).Clone(), seed, Anchor, id => DeviceById.TryGetValue(id, out var dev) ? dev : null);
         Policies = Seeder.SeedPolicies(Anchor);
         NextPolicyId = 30_300;
-        Alerts = Seeder.SeedAlerts(Math.Max(10, events / 10), seed, Anchor, Devices, Options.OrgKey);
+        SeedAlerts(events, seed, (cur ?? Options.Current).Clone());
         Workflows.Clear();
         WorkflowSeq = 0;
         NotificationQueue.Clear();
@@ -107,7 +107,13 @@ internal sealed class EmulatorState
             QueueGenerated(null);
         }
         AuditQueue.Clear();
+        AuditLog.Clear();
+        AuditCursors.Clear();
         AuditSeq = 0;
+        ObservationJobs.Clear();
+        ObservationJobOrder.Clear();
+        EventObservations = null;
+        AlertObservations.Clear();
         var arng = new Rng(seed, "audit");
         string[] descriptions =
         {
@@ -227,33 +233,6 @@ internal sealed class EmulatorState
         return null;
     }
 
-    // ---- audit log ----
-
-    public void AddAudit(string description, long? time = null, string clientIp = "127.0.0.1")
-    {
-        AuditSeq++;
-        var buf = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buf, JsonOut.CheckedOptions))
-        {
-            w.WriteStartObject();
-            w.WriteNull("requestUrl");
-            w.WriteNumber("eventTime", time ?? NowMs);
-            w.WriteString("eventId", AuditSeq.ToString("x8", CultureInfo.InvariantCulture) + new Rng(Seed ^ AuditSeq, "auditid").Hex(24));
-            w.WriteString("loginName", "admin@" + Seeder.OrganizationName);
-            w.WriteString("orgName", Seeder.OrganizationName);
-            w.WriteBoolean("flagged", false);
-            w.WriteString("clientIp", clientIp);
-            w.WriteBoolean("verbose", false);
-            w.WriteString("description", description);
-            w.WriteEndObject();
-        }
-        AuditQueue.Add(Encoding.UTF8.GetString(buf.WrittenSpan));
-        if (AuditQueue.Count > 10_000)
-        {
-            AuditQueue.RemoveRange(0, AuditQueue.Count - 10_000);
-        }
-    }
-
     // ---- notifications ----
 
     /// <summary>Tops the queue up according to --notification-rate (lazily, on access).</summary>
@@ -354,72 +333,5 @@ internal sealed class EmulatorState
         w.WriteString("indicatorName", indicator);
         w.WriteString("applicationName", app.Name);
         w.WriteEndObject();
-    }
-
-    // ---- workflows ----
-
-    /// <summary>Status of a workflow request at a time; applies it to the alerts once it has finished.</summary>
-    public string WorkflowStatus(WorkflowRequest r, DateTimeOffset now)
-    {
-        double elapsed = (now - r.Created).TotalSeconds;
-        double total = Options.WorkflowSeconds;
-        if (elapsed >= total)
-        {
-            if (!r.Applied)
-            {
-                ApplyWorkflow(r);
-            }
-            return "FINISHED";
-        }
-        return elapsed < total / 2 ? "QUEUED" : "IN_PROGRESS";
-    }
-
-    public void ApplyDueWorkflows()
-    {
-        var now = DateTimeOffset.UtcNow;
-        foreach (var r in Workflows.Values)
-        {
-            if (!r.Applied)
-            {
-                WorkflowStatus(r, now);
-            }
-        }
-    }
-
-    private void ApplyWorkflow(WorkflowRequest r)
-    {
-        var ids = new HashSet<string>(r.ThreatIds, StringComparer.OrdinalIgnoreCase);
-        int hits = 0;
-        long now = NowMs;
-        foreach (var a in Alerts)
-        {
-            if (ids.Contains(a.ThreatId))
-            {
-                hits++;
-                a.WorkflowState = r.State;
-                a.WorkflowRemediation = r.Remediation;
-                a.WorkflowComment = r.Comment;
-                a.WorkflowChangedBy = r.ChangedBy;
-                a.WorkflowLastUpdateTime = now;
-                a.LastUpdateTime = now;
-            }
-        }
-        r.Hits = hits;
-        r.Applied = true;
-        r.LastUpdateTime = now;
-    }
-
-    public int CountAlertsForThreats(string[] threatIds)
-    {
-        var ids = new HashSet<string>(threatIds, StringComparer.OrdinalIgnoreCase);
-        int n = 0;
-        foreach (var a in Alerts)
-        {
-            if (ids.Contains(a.ThreatId))
-            {
-                n++;
-            }
-        }
-        return n;
     }
 }

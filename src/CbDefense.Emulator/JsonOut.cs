@@ -428,7 +428,7 @@ internal static class JsonOut
     public static void WriteAlert(Utf8JsonWriter w, Alert a, string orgKey)
     {
         w.WriteStartObject();
-        w.WriteString("type", "CB_ANALYTICS");
+        w.WriteString("type", a.Type);
         w.WriteString("id", a.Id);
         w.WriteString("legacy_alert_id", a.LegacyAlertId);
         w.WriteString("org_key", orgKey);
@@ -452,9 +452,9 @@ internal static class JsonOut
         StringOrNull(w, "remediation", a.WorkflowRemediation);
         w.WriteString("last_update_time", Iso(a.WorkflowLastUpdateTime));
         StringOrNull(w, "comment", a.WorkflowComment);
-        w.WriteString("changed_by", a.WorkflowChangedBy);
+        w.WriteString("changed_by", a.V6ChangedBy);
         w.WriteEndObject();
-        w.WriteBoolean("notes_present", false);
+        w.WriteBoolean("notes_present", a.NotesPresent);
         w.WriteNull("tags");
         w.WriteString("reason", a.Reason);
         w.WriteString("reason_code", a.ReasonCode);

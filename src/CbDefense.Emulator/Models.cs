@@ -141,15 +141,30 @@ internal sealed class Policy
     public JsonObject? V1Doc;
 }
 
+/// <summary>One alert, served by alerts v6 (legacy names) and v7 (current names) alike. Instances are never mutated
+/// once searchable: a change clones and replaces (copy-on-write), so pages can be written outside the lock.</summary>
 internal sealed class Alert
 {
     public string Id = "";
     public string LegacyAlertId = "";
+    /// <summary>CB_ANALYTICS, WATCHLIST, DEVICE_CONTROL, HOST_BASED_FIREWALL, INTRUSION_DETECTION_SYSTEM, CONTAINER_RUNTIME.</summary>
+    public string Type = "CB_ANALYTICS";
+    /// <summary>v6 create_time, v7 backend_timestamp: when the backend received the alert.</summary>
     public long CreateTime;
+    /// <summary>v6 last_update_time, v7 backend_update_timestamp.</summary>
     public long LastUpdateTime;
     public long FirstEventTime;
     public long LastEventTime;
+    public long DetectionTime;
+    /// <summary>v7 user_update_timestamp: the last change a user (an API key) made; null until then.</summary>
+    public long? UserUpdateTime;
+    /// <summary>When the alert became (or becomes) searchable: CreateTime, or later for a late-indexed alert.</summary>
+    public long SearchableAt;
+    public bool Late;
+    /// <summary>Made after the seed (by --alert-rate or the admin API).</summary>
+    public bool Generated;
     public string ThreatId = "";
+    public int ThreatIndex;
     public int Severity;
     public string Category = "THREAT";
     public long DeviceId;
@@ -157,6 +172,8 @@ internal sealed class Alert
     public string DeviceOsVersion = "";
     public string DeviceName = "";
     public string DeviceUsername = "";
+    public string? DeviceInternalIp;
+    public string? DeviceExternalIp;
     public long PolicyId;
     public string PolicyName = "";
     public string TargetValue = "";
@@ -164,6 +181,8 @@ internal sealed class Alert
     public string ReasonCode = "";
     public string ProcessName = "";
     public string Sha256 = "";
+    public string? ProcessPath;
+    public string? Md5;
     public string[] Ttps = Array.Empty<string>();
     public string DeviceLocation = "";
     public string CreatedByEventId = "";
@@ -173,11 +192,48 @@ internal sealed class Alert
     public string PolicyApplied = "NOT_APPLIED";
     public string? SensorAction;
     public string[] KillChain = Array.Empty<string>();
-    public string WorkflowState = "OPEN";
+
+    // The workflow, one state for both generations: v7 status OPEN | IN_PROGRESS | CLOSED (v6 shows CLOSED as
+    // DISMISSED and the others as OPEN), v7 closure_reason, v6 remediation text, v6 comment = v7 note.
+    public string WorkflowStatus = "OPEN";
+    public string ClosureReason = "NO_REASON";
     public string? WorkflowRemediation;
     public string? WorkflowComment;
-    public string WorkflowChangedBy = "Carbon Black";
+    /// <summary>SYSTEM (alert creation) or API (a change made with an API key).</summary>
+    public string WorkflowChangedByType = "SYSTEM";
+    /// <summary>ALERT_CREATION, or the key id that made the change.</summary>
+    public string WorkflowChangedBy = "ALERT_CREATION";
     public long WorkflowLastUpdateTime;
+    public string Determination = "NONE";
+    public long DeterminationTime;
+    public string DeterminationChangedByType = "SYSTEM";
+    public string DeterminationChangedBy = "ALERT_CREATION";
+    public bool NotesPresent;
+
+    /// <summary>The v6 workflow state: DISMISSED for CLOSED, else OPEN.</summary>
+    public string WorkflowState => WorkflowStatus == "CLOSED" ? "DISMISSED" : "OPEN";
+
+    /// <summary>v6 changed_by: "Carbon Black" for the system, else who changed it.</summary>
+    public string V6ChangedBy => WorkflowChangedByType == "SYSTEM" ? "Carbon Black" : WorkflowChangedBy;
+
+    public Alert Clone() => (Alert)MemberwiseClone();
+
+    /// <summary>The alerts' total order: backend_timestamp, then id (ordinal).</summary>
+    public static int CompareByTime(Alert a, Alert b)
+    {
+        int c = a.CreateTime.CompareTo(b.CreateTime);
+        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
+    }
+}
+
+/// <summary>A v6 threat workflow that finished: it marks the threat's later alerts too (they arrive with it).</summary>
+internal sealed class ThreatRule
+{
+    public string State = "DISMISSED";
+    public string? Remediation;
+    public string? Comment;
+    public string ChangedBy = "";
+    public long Time;
 }
 
 internal sealed class WorkflowRequest

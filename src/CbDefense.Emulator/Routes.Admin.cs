@@ -61,6 +61,7 @@ internal static partial class Routes
         });
         app.MapGet(Admin + "/info", ctx => Info(ctx, s));
         MapAdminLiveResponse(app, s);
+        MapAdminCurrent(app, s);
     }
 
     private static Task AdminOk(HttpContext ctx) => JsonOut.V3Success(ctx);
@@ -138,6 +139,7 @@ internal static partial class Routes
         long seed = s.Options.Seed;
         string api = s.Options.Api;
         var lr = s.Options.Lr.Clone();
+        var cur = s.Options.Current.Clone();
         if (raw.Length > 0 && raw.Any(b => !char.IsWhiteSpace((char)b)))
         {
             string? err = ParseJson(raw, out var root);
@@ -148,7 +150,7 @@ internal static partial class Routes
             }
             if (root.ValueKind != JsonValueKind.Object)
             {
-                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"seed\": s, \"api\": \"legacy|current|both\", \"liveResponse\": {...}}").ConfigureAwait(false);
+                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"alerts\": n, \"seed\": s, \"api\": \"legacy|current|both\", \"liveResponse\": {...}, \"alertRate\": n, ...}").ConfigureAwait(false);
                 return;
             }
             foreach (var p in root.EnumerateObject())
@@ -207,14 +209,27 @@ internal static partial class Routes
                         }
                         break;
                     default:
-                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api, liveResponse)").ConfigureAwait(false);
+                        try
+                        {
+                            if (cur.TryApply(p.Name, p.Value))
+                            {
+                                break;
+                            }
+                        }
+                        catch (FormatException e)
+                        {
+                            await AdminError(ctx, e.Message).ConfigureAwait(false);
+                            return;
+                        }
+                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api, liveResponse, "
+                            + string.Join(", ", CurrentOptions.ResetNames) + ")").ConfigureAwait(false);
                         return;
                 }
             }
         }
         lock (s.Lock)
         {
-            s.Reseed(devices, events, seed, lr);
+            s.Reseed(devices, events, seed, lr, cur);
             s.Api = api;
             s.ResetFaults();
             s.ClearLog();
@@ -388,7 +403,13 @@ internal static partial class Routes
                 w.WriteNumber("devices", s.Devices.Count);
                 w.WriteNumber("events", s.Events.Count);
                 w.WriteNumber("policies", s.Policies.Count);
+                s.Tick();
                 w.WriteNumber("alerts", s.Alerts.Count);
+                w.WriteNumber("pendingAlerts", s.PendingAlerts.Count);
+                s.Cur.WriteFields(w, s.EventCount);
+                w.WriteNumber("jobs", s.Jobs.Count);
+                w.WriteNumber("auditRecords", s.AuditLog.Count);
+                w.WriteNumber("observationJobs", s.ObservationJobs.Count);
                 w.WriteNumber("queuedNotifications", s.NotificationQueue.Count);
                 w.WriteNumber("workflowSeconds", s.Options.WorkflowSeconds);
                 w.WriteNumber("notificationRate", s.Options.NotificationRate);

@@ -20,7 +20,7 @@ internal static partial class Routes
     private static readonly string[] SearchBodyKeys = { "criteria", "exclusions", "query", "sort", "rows", "start" };
     private static readonly string[] ScrollBodyKeys = { "criteria", "exclusions", "query", "sort", "rows", "search_after" };
 
-    private static Task SearchFailed(HttpContext ctx, SearchError e) => JsonOut.Send(ctx, 400, w =>
+    private static Task SearchFailed(HttpContext ctx, SearchError e) => JsonOut.Send(ctx, e.Status, w =>
     {
         w.WriteStartObject();
         w.WriteString("error_code", e.Code);
@@ -28,6 +28,12 @@ internal static partial class Routes
         if (e.Reason != null)
         {
             w.WriteString("reason", e.Reason);
+        }
+        if (e.Field != null)
+        {
+            w.WriteString("field", e.Field);
+            JsonOut.StringOrNull(w, "invalid_value", e.InvalidValue);
+            JsonOut.StringArray(w, "known_values", e.KnownValues ?? Array.Empty<string>());
         }
         w.WriteEndObject();
     });

@@ -333,7 +333,7 @@ internal static partial class Routes
         {
             s.WorkflowSeq++;
             id = s.WorkflowSeq.ToString("X4", CultureInfo.InvariantCulture) + new Rng(s.Seed ^ s.WorkflowSeq, "workflow").Hex(8, true);
-            s.Workflows[id] = new WorkflowRequest
+            s.AddWorkflow(new WorkflowRequest
             {
                 Id = id,
                 ThreatIds = threatIds.ToArray(),
@@ -343,7 +343,8 @@ internal static partial class Routes
                 ChangedBy = Key(ctx)?.Id ?? "api",
                 Created = DateTimeOffset.UtcNow,
                 LastUpdateTime = EmulatorState.NowMs,
-            };
+            });
+            s.Tick();
             s.AddAudit("Threat workflow " + st.GetString() + " requested for " + threatIds.Count.ToString(CultureInfo.InvariantCulture) + " threat(s)");
         }
         return JsonOut.Send(ctx, 200, w =>
@@ -362,6 +363,7 @@ internal static partial class Routes
         {
             if (s.Workflows.TryGetValue(id, out var r))
             {
+                s.Tick();
                 string status = s.WorkflowStatus(r, DateTimeOffset.UtcNow);
                 int hits = status == "QUEUED" ? 0 : r.Applied ? r.Hits : s.CountAlertsForThreats(r.ThreatIds);
                 int success = status == "FINISHED" ? hits : 0;
@@ -399,14 +401,21 @@ internal static partial class Routes
         byte[]? body = null;
         lock (s.Lock)
         {
-            s.ApplyDueWorkflows();
-            foreach (var a in s.Alerts)
+            s.Tick();
+            if (!s.AlertById.TryGetValue(id, out var found))
             {
-                if (string.Equals(a.Id, id, StringComparison.OrdinalIgnoreCase) || string.Equals(a.LegacyAlertId, id, StringComparison.OrdinalIgnoreCase))
+                foreach (var a in s.Alerts)
                 {
-                    body = JsonOut.Build(w => JsonOut.WriteAlert(w, a, org));
-                    break;
+                    if (string.Equals(a.LegacyAlertId, id, StringComparison.OrdinalIgnoreCase))
+                    {
+                        found = a;
+                        break;
+                    }
                 }
+            }
+            if (found != null)
+            {
+                body = JsonOut.Build(w => JsonOut.WriteAlert(w, found, org));
             }
         }
         return body == null
@@ -494,8 +503,9 @@ internal static partial class Routes
         byte[] body;
         lock (s.Lock)
         {
-            s.ApplyDueWorkflows();
-            var matches = s.Alerts.Where(a =>
+            s.Tick();
+            // v6 order: newest create_time first (the v7 store's order reversed)
+            var matches = Enumerable.Reverse(s.Alerts).Where(a =>
                 (threatIds == null || threatIds.Contains(a.ThreatId))
                 && (alertIds == null || alertIds.Contains(a.Id))
                 && (states == null || states.Contains(a.WorkflowState))

@@ -49,6 +49,9 @@ internal static partial class Routes
         app.MapGet(V6 + "/devices/{id}", ctx => GetDeviceV6(ctx, s));
         MapPoliciesV1(app, s);
         MapLiveResponse(app, s);
+        MapAlertsV7(app, s);
+        MapAuditV1(app, s);
+        MapObservations(app, s);
 
         MapAdmin(app, s);
     }

@@ -185,6 +185,37 @@ namespace CbDefense.Commands
             catch (PipelineStoppedException) { /* the pipeline is stopping: nothing more to show */ }
         }
 
+        /// <summary>
+        /// -WhatIf always wins (nothing is done); <paramref name="force"/> (-Force) skips the prompt unless -Confirm is given
+        /// explicitly; otherwise ShouldProcess (which prompts by ConfirmImpact and $ConfirmPreference).
+        /// </summary>
+        protected bool ShouldProcessOrForce(string target, string action, bool force)
+        {
+            if (force && !IsWhatIf() && !IsSwitchBound("Confirm"))
+            {
+                WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\" (-Force).");
+                return true;
+            }
+            return ShouldProcess(target, action);
+        }
+
+        private bool IsWhatIf()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)) return LanguagePrimitives.IsTrue(w);
+            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        }
+
+        private bool IsSwitchBound(string name) =>
+            MyInvocation.BoundParameters.TryGetValue(name, out var v) && LanguagePrimitives.IsTrue(v);
+
+        /// <summary>A context for a call made off the pipeline thread (Ctrl+C cancels it; its messages are written by <see cref="DrainMessages"/>).</summary>
+        internal CallContext NewCallContext() => new CallContext(_cts.Token, Log);
+        /// <summary>Set whenever a message or an output of a background call is queued: the pipeline thread wakes up.</summary>
+        internal WaitHandle MessageSignal => Log.Signal;
+        internal void Wake() => Log.Signal.Set();
+        internal void DrainMessages() => Drain(Log);
+        internal bool IsStopping => _cts.IsCancellationRequested;
+
         internal Task<T> StartCall<T>(Func<CallContext, Task<T>> call) => Start(call);
         internal T AwaitCall<T>(Task<T> task) => Await(task);
         internal static bool IsReportableError(Exception ex) => IsReportable(ex);

@@ -11,6 +11,7 @@ namespace CbDefense.Commands
             switch (ex)
             {
                 case CbCredentialException _: return ErrorCategory.InvalidData;
+                case CbLiveResponseException lr: return CategoryOfWin32(lr.Win32Error);
                 case CbUnauthorizedException _: return ErrorCategory.PermissionDenied;
                 case CbObjectNotFoundException _: return ErrorCategory.ObjectNotFound;
                 case CbQuerySyntaxException _: return ErrorCategory.SyntaxError;
@@ -23,6 +24,26 @@ namespace CbDefense.Commands
                 case OperationCanceledException _: return ErrorCategory.OperationStopped;
                 case ArgumentException _: return ErrorCategory.InvalidArgument;
                 case FormatException _: return ErrorCategory.InvalidArgument;
+                case UnauthorizedAccessException _: return ErrorCategory.PermissionDenied;
+                case System.IO.IOException _: return ErrorCategory.WriteError;
+                default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        /// <summary>A Live Response failure's category from the Win32 error the sensor reported.</summary>
+        public static ErrorCategory CategoryOfWin32(int? win32)
+        {
+            switch (win32)
+            {
+                case 2: case 3: case 15: case 53: case 67: case 161: case 1060: return ErrorCategory.ObjectNotFound;
+                case 5: case 19: case 1314: return ErrorCategory.PermissionDenied;
+                case 32: case 33: case 170: return ErrorCategory.ResourceBusy;
+                case 80: case 183: return ErrorCategory.ResourceExists;
+                case 87: case 123: case 206: case 267: return ErrorCategory.InvalidArgument;
+                case 39: case 112: return ErrorCategory.LimitsExceeded;
+                case 1460: return ErrorCategory.OperationTimeout;
+                case 1223: case 995: return ErrorCategory.OperationStopped;
+                case null: return ErrorCategory.InvalidOperation;
                 default: return ErrorCategory.NotSpecified;
             }
         }
@@ -55,10 +76,15 @@ namespace CbDefense.Commands
 
         private static string? RecommendedAction(Exception ex)
         {
+            if (ex is CbApiException known && known.RecommendedAction != null) return known.RecommendedAction;
             switch (ex)
             {
                 case CbUnauthorizedException _:
                     return "Check the API ID and secret key, and that the key's access level (API, SIEM, LIVE_RESPONSE) allows this route.";
+                case CbLiveResponseException lr when lr.Win32Error == 80 || lr.Win32Error == 183:
+                    return "The item exists on the device: use -Force to overwrite it.";
+                case CbLiveResponseException lr when lr.Win32Error == 32:
+                    return "The file is in use on the device (locked by a running process or the system).";
                 case CbClientException c when c.StatusCode == 429:
                     return "The server is rate limiting this key. Wait and run the command again, or raise -MaximumRetryCount on Connect-CbDefense.";
                 case CbRetiredApiException _:

@@ -18,6 +18,8 @@ namespace CbDefense.Commands
 
         public void OnRemove(PSModuleInfo module)
         {
+            // Close every Live Response session the module opened (best effort, bounded), so none is left to fill the org's limit.
+            CbDefense.Services.LiveResponse.LiveResponseManager.CloseEverything(CbDefense.Services.LiveResponse.LiveResponseManager.ShutdownLimit);
             DependencyResolver.Unregister();
         }
     }

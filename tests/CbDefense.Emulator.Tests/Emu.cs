@@ -21,6 +21,10 @@ public sealed class Emu : IAsyncDisposable
     public const string V3 = "/integrationServices/v3";
     public const string V6 = "/appservices/v6/orgs/" + Org;
     public const string V1 = "/policyservice/v1/orgs/" + Org;
+    public const string Alerts7 = "/api/alerts/v7/orgs/" + Org + "/alerts";
+    public const string Jobs = "/jobs/v1/orgs/" + Org + "/jobs";
+    public const string Audit1 = "/audit_log/v1/orgs/" + Org + "/logs";
+    public const string Obs = "/api/investigate/v2/orgs/" + Org + "/observations";
 
     private readonly EmulatorHost _host;
 
@@ -132,6 +136,32 @@ public sealed class Emu : IAsyncDisposable
     public Task<Reply> Search(string body, string? token = Custom) => Post(V6 + "/devices/_search", body, token);
 
     public Task<Reply> Scroll(string body, string? token = Custom) => Post(V6 + "/devices/_scroll", body, token);
+
+    /// <summary>POSTs an alerts v7 search body with the Custom key; asserts 200 unless told otherwise.</summary>
+    public async Task<JsonElement> AlertSearch(string body, int expect = 200)
+    {
+        var r = await Post(Alerts7 + "/_search", body, Custom);
+        Assert.True(r.Code == expect, $"alerts/_search {body}: {r.Code} {r.Text[..Math.Min(400, r.Text.Length)]}");
+        return r.Json;
+    }
+
+    /// <summary>The results of an alerts v7 search.</summary>
+    public async Task<JsonElement[]> Alerts(string body) => (await AlertSearch(body)).GetProperty("results").EnumerateArray().ToArray();
+
+    /// <summary>Polls until <paramref name="done"/> holds (or the time is up), returning the last value.</summary>
+    public static async Task<T> Until<T>(Func<Task<T>> get, Func<T, bool> done, int timeoutMs = 20_000, int everyMs = 50)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var v = await get();
+            if (done(v) || sw.ElapsedMilliseconds > timeoutMs)
+            {
+                return v;
+            }
+            await Task.Delay(everyMs);
+        }
+    }
 
     public static void V6Error(Reply r, int status, string code, string? contains = null)
     {

@@ -66,6 +66,32 @@ Describe 'about_CbDefense' {
     }
 }
 
+Describe 'about_CbDefense_LiveResponse' {
+    BeforeAll {
+        $exe = (Get-Process -Id $PID).Path
+        $cmd = "Import-Module '$ModulePath'; Get-Help about_CbDefense_LiveResponse | Out-String -Width 200"
+        [string[]] $arguments = @('-NoProfile', '-NonInteractive', '-Command', $cmd)
+        if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments = @((Join-Path $PSHOME 'pwsh.dll')) + $arguments }
+        $script:lrAbout = (& $exe $arguments) -join "`n"
+    }
+
+    It 'is laid out with the module and shown by Get-Help' {
+        Test-Path (Join-Path $ModulePath 'en-US/about_CbDefense_LiveResponse.help.txt') | Should -BeTrue
+        $lrAbout | Should -Match 'about_CbDefense_LiveResponse'
+    }
+
+    It 'has the section <_>' -ForEach 'SESSIONS', 'KEYS AND API GENERATIONS', 'FAN-OUT AND -THROTTLELIMIT', 'KEEPALIVE AND CLEANUP', 'FILE TRANSFERS', 'ERRORS' {
+        $lrAbout | Should -Match ([regex]::Escape($_))
+    }
+
+    It 'names the key each generation needs and the cmdlets it covers' {
+        $text = $lrAbout -replace '\s+', ' '
+        $text | Should -Match 'LIVE_RESPONSE'
+        $text | Should -Match 'Custom'
+        foreach ($c in (Get-Command -Module CbDefense -Name '*LiveResponse*').Name) { $text | Should -Match ([regex]::Escape(($c -split '-', 2)[1])) }
+    }
+}
+
 Describe 'The manifest''s release notes' {
     It 'start with this version, so a new version needs new notes' {
         $manifest.PrivateData.PSData.ReleaseNotes | Should -Match "^$([regex]::Escape($manifest.ModuleVersion)): "
@@ -78,6 +104,7 @@ Describe 'The manifest''s release notes' {
         $notes | Should -Match 'legacy API generation'
         $notes | Should -Match 'current one \(devices v6'
         $notes | Should -Match 'Set-CbDevice'
+        $notes | Should -Match 'Live Response on both generations'
         foreach ($word in 'Get-CbDevice', 'Get-CbEvent', 'Watch-CbNotification', 'Invoke-CbApi', 'about_CbDefense', 'Install-PSResource', 'dependencies/') {
             $notes | Should -Match ([regex]::Escape($word))
         }

@@ -18,8 +18,20 @@ BeforeAll {
     $script:longPolicyName = 'Windows servers of the finance DMZ'                            # 34 <= 40
     $null = Get-CbPolicy -Name Standard | New-CbPolicy -Name $longPolicyName -Confirm:$false
 
+    # Live Response: a session on a Windows device with a long folder, process and registry names.
+    $script:lrSession = Connect-TestEmulator -Emulator $emu -Token $emu.LrToken
+    $win = (Invoke-RestMethod -Uri "$($emu.Uri)/integrationServices/v3/device?rows=100" -Headers $headers).results |
+        Where-Object { $_.deviceType -eq 'WINDOWS' -and $_.status -eq 'REGISTERED' } | Select-Object -First 1
+    $script:lr = New-CbLiveResponseSession -Session $lrSession -DeviceId $win.deviceId
+
     # One sample of every type that has a view, as the cmdlets write them.
     $script:samples = [ordered]@{
+        LiveResponseSession   = @($lr)
+        LiveResponseItem      = @($lr | Get-CbLiveResponseChildItem -Path 'C:\TEMP') + @($lr | Get-CbLiveResponseChildItem -Path 'C:\Users')
+        LiveResponseProcess   = @($lr | Get-CbLiveResponseProcess)
+        LiveResponseProcessResult = @($lr | Start-CbLiveResponseProcess -CommandLine 'ipconfig /all' -Wait -Confirm:$false)
+        LiveResponseRegistryKey = @($lr | Get-CbLiveResponseRegistryKey -Path 'HKLM\SYSTEM\CurrentControlSet\Services\ACPI')
+        LiveResponseRegistryValue = @($lr | Get-CbLiveResponseRegistryValue -Path 'HKCU\Software\Emulator\Types')
         Session               = @(Get-CbDefenseSession)
         Device                = @(Get-CbDevice -First 15)
         Policy                = @(Get-CbPolicy)
@@ -51,6 +63,7 @@ BeforeAll {
     }
 }
 AfterAll {
+    Get-CbLiveResponseSession | Remove-CbLiveResponseSession
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
 }
@@ -63,7 +76,9 @@ Describe 'Table views at 80 and 120 columns' {
     }
 
     It 'the <Type> view fits <Width> columns, keeps every column and one-line headers' -ForEach @(
-        foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Notification') {
+        foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Notification',
+                       'LiveResponseSession', 'LiveResponseItem', 'LiveResponseProcess', 'LiveResponseProcessResult', 'LiveResponseRegistryKey',
+                       'LiveResponseRegistryValue') {
             foreach ($w in 80, 120) { @{ Type = $t; Width = $w } }
         }
     ) {

@@ -80,6 +80,7 @@ namespace CbDefense.Http
             ex.ErrorCode = code;
             ex.ResponseSnippet = snippet;
             ex.BodyWasJson = isJson;
+            if (json is Dictionary<string, object?> body && body.TryGetValue("status", out var st2) && st2 is string statusText) ex.ServerStatus = statusText;
             return ex;
         }
 

@@ -40,8 +40,32 @@ namespace CbDefense.Http
         public bool Streamed { get; private set; }
         /// <summary>An Accept header other than application/json (e.g. for a file download).</summary>
         public string? Accept { get; private set; }
+        /// <summary>
+        /// An absolute URL on another host (a pre-signed storage URL a server redirected to): sent without the API key,
+        /// and logged without its query string (which is the URL's credential).
+        /// </summary>
+        public Uri? External { get; private set; }
+        /// <summary>
+        /// A file transfer: TimeoutSec covers the wait for the reply's headers only, not the whole body (a large
+        /// download may take longer); the reader watches for a stalled body itself.
+        /// </summary>
+        public bool Transfer { get; private set; }
 
         public static CbRequest Create(HttpMethod method, string pathAndQuery) => new CbRequest(method, pathAndQuery);
+
+        /// <summary>A GET of an absolute URL another host serves (no API key is sent; see <see cref="External"/>).</summary>
+        public static CbRequest ExternalGet(Uri url)
+        {
+            if (url == null || !url.IsAbsoluteUri) throw new ArgumentException("An absolute URL is needed.", nameof(url));
+            return new CbRequest(HttpMethod.Get, url.GetLeftPart(UriPartial.Path) + (url.Query.Length > 0 ? "?(signed)" : "")) { External = url };
+        }
+
+        public CbRequest AsTransfer()
+        {
+            Transfer = true;
+            Streamed = true;
+            return this;
+        }
 
         /// <summary>A JSON body (already serialized): sent as application/json; charset=utf-8.</summary>
         public static CbRequest Json(HttpMethod method, string pathAndQuery, string json)
@@ -95,10 +119,12 @@ namespace CbDefense.Http
     /// <summary>What a reader knows of a reply besides its body.</summary>
     internal readonly struct ResponseInfo
     {
-        public ResponseInfo(string method, string path, int status, string? reason, string? contentType, long? contentLength)
+        public ResponseInfo(string method, string path, int status, string? reason, string? contentType, long? contentLength, Uri? location = null)
         {
-            Method = method; Path = path; Status = status; Reason = reason; ContentType = contentType; ContentLength = contentLength;
+            Method = method; Path = path; Status = status; Reason = reason; ContentType = contentType; ContentLength = contentLength; Location = location;
         }
+        /// <summary>The Location header of a redirect, made absolute against the request's URL.</summary>
+        public Uri? Location { get; }
         public string Method { get; }
         /// <summary>Path and query with the secret redacted.</summary>
         public string Path { get; }
@@ -214,7 +240,9 @@ namespace CbDefense.Http
                         _seenAnswer = true;
                         int status = (int)response.StatusCode;
                         var info = new ResponseInfo(request.Method.Method, safePath, status, response.ReasonPhrase,
-                                                    response.Content?.Headers.ContentType?.MediaType, response.Content?.Headers.ContentLength);
+                                                    response.Content?.Headers.ContentType?.MediaType, response.Content?.Headers.ContentLength,
+                                                    LocationOf(response));
+                        if (request.Transfer) attempt.CancelAfter(Timeout.InfiniteTimeSpan); // the body may take longer than TimeoutSec
                         if (status >= 400)
                         {
                             string text = await ReadTextAsync(response, attempt.Token).ConfigureAwait(false);
@@ -258,7 +286,7 @@ namespace CbDefense.Http
                                     buffered = await PooledBufferContent.LoadAsync(response.Content, attempt.Token).ConfigureAwait(false);
                                 attempt.Token.ThrowIfCancellationRequested();
                                 body = await buffered.ReadAsStreamAsync().ConfigureAwait(false);
-                                info = new ResponseInfo(info.Method, info.Path, info.Status, info.Reason, info.ContentType, buffered.Length);
+                                info = new ResponseInfo(info.Method, info.Path, info.Status, info.Reason, info.ContentType, buffered.Length, info.Location);
                                 LogResponse(log, desc, info, sw, log != null ? await StartOfAsync(body).ConfigureAwait(false) : null);
                             }
                             try
@@ -318,7 +346,7 @@ namespace CbDefense.Http
                     {
                         LogFailure(log, desc, sw, "failed: " + ex.GetType().Name + ": " + ex.Message);
                         ThrowIfDisposed();
-                        var hard = diagnosed ? null : await ConnectionDiagnosis.DiagnoseAsync(_serverUri, _options, ex, !_seenAnswer, ct).ConfigureAwait(false);
+                        var hard = diagnosed || request.External != null ? null : await ConnectionDiagnosis.DiagnoseAsync(_serverUri, _options, ex, !_seenAnswer, ct).ConfigureAwait(false);
                         diagnosed = true;
                         var connection = ConnectionError(request, safePath, ex, hard);
                         if (hard != null || !request.Idempotent) throw connection;
@@ -363,20 +391,33 @@ namespace CbDefense.Http
 
         private HttpRequestMessage CreateMessage(CbRequest request, ICallLog? log, string desc)
         {
-            var message = new HttpRequestMessage(request.Method, _baseUrl + request.PathAndQuery);
-            message.Headers.TryAddWithoutValidation("X-Auth-Token", _token);
+            var message = request.External != null
+                ? new HttpRequestMessage(request.Method, request.External)
+                : new HttpRequestMessage(request.Method, _baseUrl + request.PathAndQuery);
+            if (request.External == null) message.Headers.TryAddWithoutValidation("X-Auth-Token", _token);
             message.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
             message.Headers.TryAddWithoutValidation("Accept", request.Accept ?? "application/json");
             if (request.Content != null) message.Content = request.Content();
             if (log != null)
             {
                 var sb = new StringBuilder();
-                sb.Append("HTTP request: ").Append(desc).Append(" (X-Auth-Token: ").Append(Redactor.Mask).Append('/').Append(_apiId).Append(')');
+                sb.Append("HTTP request: ").Append(desc);
+                if (request.External == null) sb.Append(" (X-Auth-Token: ").Append(Redactor.Mask).Append('/').Append(_apiId).Append(')');
+                else sb.Append(" (no API key: another host)");
                 if (request.DebugBody != null) sb.Append("\nBody: ").Append(Truncate(Redactor.Redact(request.DebugBody)));
                 string text = sb.ToString();
                 SafeLog(() => log.Debug(text));
             }
             return message;
+        }
+
+        private static Uri? LocationOf(HttpResponseMessage response)
+        {
+            var loc = response.Headers.Location;
+            if (loc == null) return null;
+            if (loc.IsAbsoluteUri) return loc;
+            var from = response.RequestMessage?.RequestUri;
+            return from != null && Uri.TryCreate(from, loc, out var abs) ? abs : null;
         }
 
         private void LogResponse(ICallLog? log, string desc, ResponseInfo info, Stopwatch sw, string? bodyStart)

@@ -268,28 +268,7 @@ namespace CbDefense.Commands
             if (PassThruRequested) ReadBack(pending.Session, ids);
         }
 
-        /// <summary>
-        /// -WhatIf always wins (nothing is sent); -Force skips the prompt unless -Confirm is given explicitly;
-        /// otherwise ShouldProcess (which prompts by ConfirmImpact and $ConfirmPreference).
-        /// </summary>
-        private bool ShouldSend(string target, string action)
-        {
-            if (Force.IsPresent && !IsWhatIf() && !IsSwitchBound("Confirm"))
-            {
-                WriteVerbose("Performing the operation \"" + action + "\" on target \"" + target + "\" (-Force).");
-                return true;
-            }
-            return ShouldProcess(target, action);
-        }
-
-        private bool IsWhatIf()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)) return LanguagePrimitives.IsTrue(w);
-            return LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-        }
-
-        private bool IsSwitchBound(string name) =>
-            MyInvocation.BoundParameters.TryGetValue(name, out var v) && LanguagePrimitives.IsTrue(v);
+        private bool ShouldSend(string target, string action) => ShouldProcessOrForce(target, action, Force.IsPresent);
 
         /// <summary>"device WIN-01 (12)" or "1,000 devices: WIN-01 (12), 13, ... and 990 more".</summary>
         internal static string DescribeTarget(IReadOnlyList<long> ids, IReadOnlyList<string?> names)
