@@ -40,6 +40,7 @@ BeforeAll {
         'System.Net.Http.HttpRequestMessage::.ctor'                                = 'HTTP/1.1 (the module sets no Version; .NET Framework has no HTTP/2)'
         'System.Net.Http.HttpRequestMessage::get_Headers'                          = 'same as .NET'
         'System.Net.Http.HttpRequestMessage::set_Content'                          = 'same as .NET'
+        'System.Net.Http.HttpRequestMessage::get_RequestUri'                       = 'the URI sent (no automatic redirects), to resolve a relative Location; same as .NET'
         'System.Net.WebProxy::.ctor'                                               = 'same as .NET'
         'System.Net.WebProxy::set_Credentials'                                     = 'same as .NET'
         'System.Net.Security.SslStream::.ctor'                                     = 'the TLS probe of ConnectionDiagnosis; SChannel'
