@@ -9,6 +9,7 @@ param(
     [Parameter(Mandatory)] [string] $ApiToken,
     [Parameter(Mandatory)] [string] $SiemToken,
     [Parameter(Mandatory)] [string] $CustomToken,
+    [Parameter(Mandatory)] [string] $LrToken,
     [Parameter(Mandatory)] [string] $ResultPath
 )
 $ErrorActionPreference = 'Stop'
@@ -89,6 +90,16 @@ function Invoke-Module {
         $null = Invoke-RestMethod -Method Post -Uri "$Uri/_emulator/notifications" -Body '{"count":2}' -ContentType application/json
         try { @(Watch-CbNotification -Session $siem -Count 2 -IntervalSec 1 -Until (Get-Date).AddSeconds(30)).Count }
         finally { Disconnect-CbDefense -Session $siem }
+    }
+    Invoke-Family 'Live Response' {
+        $device = Get-CbDevice | Where-Object { $_.Status -eq 'REGISTERED' -and $_.DeviceType -eq 'WINDOWS' } | Select-Object -First 1
+        $lr = Connect-Emulator $LrToken Legacy
+        try {
+            $remote = New-CbLiveResponseSession -Session $lr -DeviceId $device.DeviceId
+            try { @($remote | Get-CbLiveResponseChildItem -Path 'C:\TEMP').Name -contains 'large.bin' }
+            finally { $remote | Remove-CbLiveResponseSession }
+        }
+        finally { Disconnect-CbDefense -Session $lr }
     }
     # The Json.NET the module's code is bound to (the type a Core method returns or takes says which copy).
     $jsonType = [CbDefense.Session].Assembly.GetTypes() |

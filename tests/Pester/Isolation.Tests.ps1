@@ -2,13 +2,13 @@
 # order, and leaves those versions alone; its own dependencies sit in dependencies/ and are loaded only for it.
 BeforeDiscovery {
     $script:families = 'Connect-CbDefense', 'Get-CbDevice', 'Get-CbDevice (current API)', 'Set-CbDeviceQuarantine', 'Get-CbPolicy',
-        'Export-CbPolicy', 'Get-CbEvent', 'Invoke-CbApi', 'Watch-CbNotification'
+        'Export-CbPolicy', 'Get-CbEvent', 'Invoke-CbApi', 'Watch-CbNotification', 'Live Response'
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module (Join-Path $RepoRoot 'tools/ChildPwsh.psm1'), (Join-Path $RepoRoot 'tools/AssemblyMetadata.psm1') -Force
-    $script:emu = Start-CbEmulator -Devices 12 -Events 40 -Seed 21
+    $script:emu = Start-CbEmulator -Devices 12 -Events 40 -Seed 21 -ExtraArguments @('--lr-session-delay-ms', '100', '--lr-command-delay-ms', '20', '--lr-large-file-mb', '1')
 
     # Other versions of Microsoft.Extensions.* and Newtonsoft.Json with their own dependencies (Directory.Packages.props
     # names the versions), restored from NuGet on first use like Pester.
@@ -24,7 +24,7 @@ BeforeAll {
         $path = Join-Path $TestDrive "$Order.json"
         $r = Invoke-ChildPwsh -File (Join-Path $PSScriptRoot 'Isolation.Child.ps1') -ArgumentList @(
             '-Order', $Order, '-ModulePath', $ModulePath, '-OtherPath', $otherPath, '-Uri', $emu.Uri, '-OrgKey', $emu.OrgKey,
-            '-ApiToken', $emu.ApiToken, '-SiemToken', $emu.SiemToken, '-CustomToken', $emu.CustomToken, '-ResultPath', $path)
+            '-ApiToken', $emu.ApiToken, '-SiemToken', $emu.SiemToken, '-CustomToken', $emu.CustomToken, '-LrToken', $emu.LrToken, '-ResultPath', $path)
         if ($r.ExitCode -ne 0 -or -not (Test-Path $path)) { throw "The child pwsh ($Order) failed ($($r.ExitCode)): $($r.Output) $($r.Error)" }
         Get-Content $path -Raw | ConvertFrom-Json
     }
@@ -34,7 +34,7 @@ BeforeAll {
     $script:expected = @{
         'Connect-CbDefense' = ($emu.ApiToken -split '/')[1]; 'Get-CbDevice' = 12; 'Get-CbDevice (current API)' = 12
         'Set-CbDeviceQuarantine' = 'True/False'; 'Get-CbPolicy' = 'Standard'; 'Export-CbPolicy' = 'Standard'; 'Get-CbEvent' = 5
-        'Invoke-CbApi' = 3; 'Watch-CbNotification' = 2
+        'Invoke-CbApi' = 3; 'Watch-CbNotification' = 2; 'Live Response' = $true
     }
 }
 AfterAll {
