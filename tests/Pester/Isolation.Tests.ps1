@@ -17,8 +17,8 @@ BeforeAll {
     $script:extensionsVersion = [version]$group.IsolationExtensionsVersion
     $script:jsonVersion = [version]$group.IsolationNewtonsoftJsonVersion
     $script:otherPath = Join-Path $RepoRoot 'out/isolation'
-    & dotnet build (Join-Path $RepoRoot 'tools/Isolation.Restore.csproj') -c Release -o $otherPath --nologo -v quiet -clp:ErrorsOnly | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw "tools/Isolation.Restore.csproj did not build (exit code $LASTEXITCODE)." }
+    & dotnet build (Join-Path $RepoRoot 'tools/Isolation/Isolation.Restore.csproj') -c Release -o $otherPath --nologo -v quiet -clp:ErrorsOnly | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "tools/Isolation/Isolation.Restore.csproj did not build (exit code $LASTEXITCODE)." }
 
     function script:Invoke-Together([string] $Order) {
         $path = Join-Path $TestDrive "$Order.json"
