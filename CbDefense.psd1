@@ -1,6 +1,7 @@
 @{
     RootModule           = 'CbDefense.dll'
-    ModuleVersion        = '0.1.0'
+    # The version is <Version> in Directory.Build.props: build.ps1 writes it here in the laid-out module (out/CbDefense).
+    ModuleVersion        = '0.0.0'
     GUID                 = '5b0f3f7e-8d0a-4c55-9a53-2f1f0d2c6a41'
     Author               = 'CbDefense contributors'
     CompanyName          = 'CbDefense'
@@ -119,6 +120,11 @@ probes once); a retired legacy route is an error that says what to connect with.
   examples for every cmdlet and the about_CbDefense and about_CbDefense_LiveResponse topics.
 - Output: table views that fit 80 columns; times in local time with a *Utc twin (LastContact, LastContactUtc);
   readable lists and values in Format-List and Export-Csv; the session kept out of nested ConvertTo-Json output.
+- Installs from a repository: Install-PSResource CbDefense (build.ps1 Package writes the .nupkg). Its third-party
+  assemblies sit in a dependencies/ folder and load only for the module, in a load context of its own on PowerShell
+  7, so a module with other versions of them (Az, Microsoft.Graph) and CbDefense never break each other.
+- Windows PowerShell 5.1: Core and the cmdlets are compile-checked against .NET Framework 4.7.2; the tests run on
+  PowerShell 7 (the README says what is run where).
 - A local emulator of the CB Defense server for trying scripts safely (see the project's README).
 '@
         }

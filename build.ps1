@@ -5,8 +5,10 @@ Builds, tests, demonstrates and benchmarks the CbDefense module.
 
 .DESCRIPTION
 Tasks:
-  Build     Builds the solution and lays out the module in out/CbDefense (psd1, format and types files, dlls, help).
-  Test      Builds, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
+  Build     Builds the solution (Core and the cmdlets also for net472: a compile check for Windows PowerShell 5.1)
+            and lays out the module in out/CbDefense (psd1, format and types files, dlls, dependencies/, help).
+  Package   Builds, then writes out/CbDefense.<version>.nupkg, which Install-PSResource installs from a repository.
+  Test      Builds, packages, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
   Emulator  Runs the local CB Defense emulator in the foreground; arguments after the task go to the emulator.
   Demo      Starts the emulator, connects with a temporary credentials file, tours the cmdlets, stops everything.
   Bench     Benchmarks enumeration against the emulator (100,000 devices) and prints ratios.
@@ -20,13 +22,13 @@ dotnet pwsh ./build.ps1 Emulator --devices 1000 --port 5080
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Emulator', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Package', 'Test', 'Emulator', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Runs only the Pester tests (after a build); handy while writing cmdlets.
+    # Runs only the Pester tests (after a build; the package is written again); handy while writing cmdlets.
     [switch] $PesterOnly,
 
     # Arguments passed through to the emulator (Emulator task).
@@ -65,6 +67,15 @@ function Get-PesterModulePath {
     $psd1
 }
 
+# The module's version: <Version> in Directory.Build.props, the one place it is written. The assemblies get it from
+# MSBuild; the build stamps it into the laid-out manifest.
+function Get-ModuleVersion {
+    [xml] $props = Get-Content (Join-Path $Root 'Directory.Build.props')
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.Version } | Where-Object { $_ })[0]
+    if ($version -notmatch '^\d+\.\d+\.\d+$') { throw "Directory.Build.props: <Version> '$version' must be Major.Minor.Patch (a module version)." }
+    $version
+}
+
 function Invoke-Build {
     Write-Host "==> Build ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $Root 'CbDefense.sln'), '-c', $Configuration, '--nologo', '-v', 'minimal', '-clp:ErrorsOnly;Summary')
@@ -72,11 +83,21 @@ function Invoke-Build {
     # Lay out the module: one folder that Import-Module loads.
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
+    # The module's own assemblies at the top (PowerShell loads them into its default context, so their types are
+    # PowerShell types), third-party ones in dependencies/, loaded only for the module (src/CbDefense/ModuleInitializer.cs).
     $bin = Join-Path $Root "src/CbDefense/bin/$Configuration/netstandard2.0"
-    Get-ChildItem $bin -Filter '*.dll' |
-        Where-Object Name -NotIn @('System.Management.Automation.dll') |
-        Copy-Item -Destination $ModuleOut
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    $null = New-Item -ItemType Directory -Path $dependencies
+    foreach ($dll in Get-ChildItem $bin -Filter '*.dll' | Where-Object Name -NE 'System.Management.Automation.dll') {
+        $to = if ($dll.Name -in 'CbDefense.dll', 'CbDefense.Core.dll') { $ModuleOut } else { $dependencies }
+        Copy-Item $dll.FullName -Destination $to
+    }
     Copy-Item (Join-Path $Root 'CbDefense.psd1'), (Join-Path $Root 'CbDefense.format.ps1xml') -Destination $ModuleOut
+    $manifest = Join-Path $ModuleOut 'CbDefense.psd1'
+    $version = Get-ModuleVersion
+    $text = [IO.File]::ReadAllText($manifest) -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'"
+    [IO.File]::WriteAllText($manifest, $text)
+    if ((Import-PowerShellDataFile $manifest).ModuleVersion -ne $version) { throw "Could not stamp version $version into $manifest." }
 
     # MAML help, generated from the cmdlets' own metadata and the help sources in src/CbDefense/Help.
     $helpOut = Join-Path $ModuleOut 'en-US'
@@ -89,6 +110,17 @@ function Invoke-Build {
     Write-Host "Module laid out in $ModuleOut"
 }
 
+# The package a repository serves: the laid-out module folder (manifest, format file, help, dependencies/) as a
+# .nupkg, made by PSResourceGet's Compress-PSResource, which validates the manifest and writes the nuspec from it.
+function Invoke-Package {
+    $version = (Import-PowerShellDataFile (Join-Path $ModuleOut 'CbDefense.psd1')).ModuleVersion
+    $package = Join-Path $OutDir "CbDefense.$version.nupkg"
+    Write-Host "==> Package $package"
+    Get-ChildItem $OutDir -Filter 'CbDefense.*.nupkg' | Remove-Item -Force
+    Compress-PSResource -Path $ModuleOut -DestinationPath $OutDir
+    if (-not (Test-Path $package)) { throw "Compress-PSResource did not write $package." }
+}
+
 function Get-TrxCounts([string] $Path) {
     [xml] $trx = Get-Content $Path
     $c = $trx.TestRun.ResultSummary.Counters
@@ -97,11 +129,13 @@ function Get-TrxCounts([string] $Path) {
 
 function Invoke-Test {
     if (-not $PesterOnly) { Invoke-Build }
+    Invoke-Package   # tests/Pester/Package.Tests.ps1 installs it
     $results = Join-Path $OutDir 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $results
     $env:CBDEFENSE_EMULATOR_DLL = Join-Path $Root "src/CbDefense.Emulator/bin/$Configuration/net10.0/CbDefense.Emulator.dll"
     $env:CBDEFENSE_MODULE_PATH = $ModuleOut
+    $env:CBDEFENSE_CONFIGURATION = $Configuration
 
     $passed = 0; $failed = 0; $broken = @()
     if (-not $PesterOnly) {
@@ -162,6 +196,7 @@ function Invoke-Bench {
 
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Package' { Invoke-Build; Invoke-Package }
     'Test' { Invoke-Test }
     'Emulator' { Invoke-Emulator }
     'Demo' { Invoke-Demo }

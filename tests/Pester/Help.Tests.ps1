@@ -93,6 +93,10 @@ Describe 'about_CbDefense_LiveResponse' {
 }
 
 Describe 'The manifest''s release notes' {
+    It 'start with this version, so a new version needs new notes' {
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Match "^$([regex]::Escape($manifest.ModuleVersion)): "
+    }
+
     It 'describe this version' {
         $notes = $manifest.PrivateData.PSData.ReleaseNotes
         $notes | Should -Not -Match 'First version: sessions, the HTTP pipeline, Get-CbDevice and Invoke-CbApi'
@@ -101,7 +105,7 @@ Describe 'The manifest''s release notes' {
         $notes | Should -Match 'current one \(devices v6'
         $notes | Should -Match 'Set-CbDevice'
         $notes | Should -Match 'Live Response on both generations'
-        foreach ($word in 'Get-CbDevice', 'Get-CbEvent', 'Watch-CbNotification', 'Invoke-CbApi', 'about_CbDefense') {
+        foreach ($word in 'Get-CbDevice', 'Get-CbEvent', 'Watch-CbNotification', 'Invoke-CbApi', 'about_CbDefense', 'Install-PSResource', 'dependencies/') {
             $notes | Should -Match ([regex]::Escape($word))
         }
     }

@@ -19,10 +19,25 @@ Describe 'The built module' {
         $manifest.PowerShellVersion | Should -Be '5.1'
     }
 
-    It 'exports exactly the cmdlets the manifest lists, and nothing else' {
+    It 'has the one version of Directory.Build.props in the manifest and the assemblies' {
+        [xml] $props = Get-Content (Join-Path $RepoRoot 'Directory.Build.props')
+        $version = @($props.Project.PropertyGroup.Version | Where-Object { $_ })[0]
+        $manifest.ModuleVersion | Should -Be $version
+        foreach ($assembly in [CbDefense.Commands.ModuleInitializer].Assembly, [CbDefense.Session].Assembly) {
+            $assembly.GetName().Version.ToString(3) | Should -Be $version
+        }
+        (Get-Content (Join-Path $RepoRoot 'CbDefense.psd1') -Raw) | Should -Not -Match ([regex]::Escape("'$version'")) -Because 'the source manifest leaves the version to the build'
+    }
+
+    It 'exports exactly the cmdlets the manifest lists, and the manifest lists every cmdlet the DLL defines' {
         $exported = (Get-Command -Module CbDefense).Name | Sort-Object
         $exported | Should -Be ($manifest.CmdletsToExport | Sort-Object)
         (Get-Command -Module CbDefense -CommandType Function, Alias) | Should -BeNullOrEmpty
+        $defined = [CbDefense.Commands.ModuleInitializer].Assembly.GetExportedTypes() |
+            Where-Object { -not $_.IsAbstract -and $_.IsSubclassOf([System.Management.Automation.Cmdlet]) } |
+            ForEach-Object { $a = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]; if ($a) { "$($a.VerbName)-$($a.NounName)" } }
+        @($defined).Count | Should -BeGreaterThan 0
+        $defined | Sort-Object | Should -Be ($manifest.CmdletsToExport | Sort-Object)
     }
 
     It 'exports the session and device cmdlets of the contract' {

@@ -176,10 +176,10 @@ namespace CbDefense
     }
 }
 
-#if NETSTANDARD2_0
+#if NETSTANDARD2_0 || NETFRAMEWORK
 namespace System.Diagnostics.CodeAnalysis
 {
-    // netstandard2.0 lacks this nullable-analysis attribute; the compiler honours a copy of it by name.
+    // netstandard2.0 and .NET Framework lack this nullable-analysis attribute; the compiler honours a copy of it by name.
     [AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property | AttributeTargets.ReturnValue, AllowMultiple = true, Inherited = false)]
     internal sealed class NotNullIfNotNullAttribute : Attribute
     {
