@@ -5,6 +5,10 @@ Get-CbAlertSearchSuggestion calls GET /appservices/v6/orgs/{org_key}/alerts/sear
 (cbapi alert_search_suggestions) and writes each suggestion as a CbDefense.AlertSearchSuggestion: the term, its
 weight, and the SKUs it requires (RequiredSkusAll, RequiredSkusSome) as the API gives them. An empty query lists every
 suggestion. The session needs the org key.
+
+On a Current session the command calls the alerts v7 route, GET
+/api/alerts/v7/orgs/{org_key}/alerts/search_suggestions?suggest.q=<query>, whose terms are the v7 field names
+(the ones Get-CbAlert -Query and -Criteria take); the output type is the same.
 '@
     Parameters  = @{
         Query   = 'The partial query to complete (suggest.q); empty lists every suggestion.'

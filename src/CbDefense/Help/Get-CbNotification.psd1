@@ -14,6 +14,10 @@ gives the notification exactly as the server sent it.
 
 The notification queue needs an API key with the access level SIEM. When the server refuses the key, the error says
 whether the key is valid but of another type (a SIEM key is needed) or not accepted at all.
+
+On a Current session the command fails at once with an error that the notification API was retired (October
+2024), and gives the equivalent Watch-CbAlert command line: alerts v7, polled by backend_timestamp behind a lag,
+with its own durable -StatePath. Nothing is sent.
 '@
     Parameters  = @{
         Session = 'The session to use (connected with a SIEM key); defaults to the default session.'
@@ -24,5 +28,5 @@ whether the key is valid but of another type (a SIEM key is needed) or not accep
         @{ Code = '$siem = Connect-CbDefense -ProfileName siem; Get-CbNotification -Session $siem'; Remarks = 'Uses a profile that holds a SIEM key, next to another session.' }
         @{ Code = 'Get-CbNotification | ForEach-Object { $_.ToJson() } | Add-Content notifications.jsonl'; Remarks = 'Appends the raw notifications to a JSON lines file.' }
     )
-    Links       = @('Watch-CbNotification', 'Connect-CbDefense')
+    Links       = @('Watch-CbNotification', 'Watch-CbAlert', 'Connect-CbDefense')
 }

@@ -9,6 +9,11 @@ With -Wait it polls (after half a second, then less and less often, at most ever
 a verbose line for each status change, until FINISHED or -TimeoutSec; it then writes the final status. On timeout
 the latest status is written and followed by a non-terminating error. An unknown request id writes a not-found
 error and the other ids go on.
+
+On a Current session a request id is first looked up as a job (GET /jobs/v1/orgs/{org_key}/jobs/{id}, what
+Set-CbAlert and the threat cmdlets start there): CREATED is shown as QUEUED, IN_PROGRESS with its progress
+(num_completed of num_total), COMPLETED as FINISHED, and FAILED as FINISHED followed by an error with the job's
+message. An id the jobs API does not know is read from the v6 workflow status route above.
 '@
     Parameters  = @{
         RequestId  = 'One or more request ids. Binds from the pipeline by value and by property name (RequestId, so the output of Invoke-CbThreatDismiss, or request_id).'

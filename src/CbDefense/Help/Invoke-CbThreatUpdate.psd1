@@ -9,6 +9,16 @@ per session. The session needs the org key (Connect-CbDefense -OrgKey).
 The command writes the workflow status of the request; with -Wait it polls, with a progress bar, until FINISHED or
 -TimeoutSec, then writes the final status (on timeout, followed by an error naming the request id).
 
+On a Current session (alerts v7) the command does two things, as the console and Carbon Black's SDK do: the v7
+alert workflow (POST /api/alerts/v7/orgs/{org_key}/alerts/workflow with the threat ids as threat_id criteria) for
+the alerts the threats raised so far, and the v6 threat workflow route above so that alerts the threats raise later
+arrive open too. v7 has no remediation field: a -Remediation that is a v7 closure reason (NO_REASON, RESOLVED,
+RESOLVED_BENIGN_KNOWN_GOOD, DUPLICATE_CLEANUP, OTHER) is sent as closure_reason; any other text is kept in the note
+("Remediation: ...") beside -Comment, never dropped. The status written is the job's (GET
+/jobs/v1/orgs/{org_key}/jobs/{id}: progress from num_completed of num_total), FINISHED only when the v6 threat
+request has finished too; its RequestId is the job id, which Get-CbWorkflowStatus follows. The output type is the
+same on both generations.
+
 It supports -WhatIf (nothing is sent) and -Confirm.
 '@
     Parameters  = @{

@@ -27,6 +27,10 @@ the middle of the body, after the server had already removed its notifications f
 -Count: with -StatePath, the watch ends right after the Count-th notification and the rest of that batch stays in
 FILE for the next watch. Without -StatePath, the rest of the batch that reached Count is written too (the server
 has already removed it from the queue).
+
+On a Current session the command fails at once with an error that the notification API was retired (October
+2024), and gives the equivalent Watch-CbAlert command line: alerts v7, polled by backend_timestamp behind a lag,
+with its own durable -StatePath. Nothing is sent.
 '@
     Parameters  = @{
         IntervalSec = 'Seconds between reads of the queue (1 to 86,400; default 60, the interval cbapi uses).'
@@ -55,5 +59,5 @@ Watch-CbNotification -StatePath C:\ProgramData\CbDefense\notify.state -Until (Ge
         @{ Code = 'Watch-CbNotification -Count 1 -IntervalSec 5'; Remarks = 'Waits for the next notification and ends.' }
         @{ Code = 'Watch-CbNotification -StatePath ./notify.state -WarningAction SilentlyContinue | Where-Object { $_.ThreatInfo.Score -ge 7 } | ForEach-Object { Send-MailMessage -To soc@example.com -Subject $_.EventDescription -Body $_.Url -SmtpServer smtp.example.com }'; Remarks = 'Mails the high-score threats; transient failures are retried quietly.' }
     )
-    Links       = @('Get-CbNotification', 'Connect-CbDefense')
+    Links       = @('Get-CbNotification', 'Watch-CbAlert', 'Connect-CbDefense')
 }
