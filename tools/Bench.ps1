@@ -1,5 +1,6 @@
 # The Bench task: enumeration of 100,000 devices from the emulator, three ways, and a bulk device action
-# (quarantine 10,000 devices) against one request per device, in one run; prints ratios.
+# (quarantine 10,000 devices) against one request per device, Live Response (a 256 MiB download, a command on 100
+# devices) and Get-CbAlert of 50,000 alerts against an Invoke-RestMethod loop, in one run; prints ratios.
 # Each scenario runs in its own pwsh process so its peak memory is its own; time is measured inside the
 # process around the enumeration only. Benchmarks report; no test asserts a wall-clock time.
 param(
@@ -414,6 +415,66 @@ if ($failed.Count) { throw "$($failed.Count) errors: $($failed[0])" }
     finally {
         Remove-Item $target, "$target.warm", "$target.curl" -ErrorAction SilentlyContinue
     }
+
+    Stop-CbEmulator $emulator
+    $emulator = $null
+
+    # Alerts v7: Get-CbAlert of 50,000 alerts in one time range (past the 10,000-hit window, so the window moves on
+    # backend_timestamp) against a hand-written Invoke-RestMethod loop doing the same on the same route, and the
+    # module's peak memory for 50,000 against 5,000 alerts.
+    $alertCount = 50000
+    Write-Host "Alerts: starting an emulator with $alertCount alerts..."
+    $emulator = Start-CbEmulator -Devices 100 -Events 10 -Seed 5 -ExtraArguments @('--alerts', "$alertCount")
+    $alertScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+$ProgressPreference = 'SilentlyContinue'
+Import-Module $ModulePath
+$secret, $id = $Token -split '/', 2
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey -ApiGeneration Current
+[GC]::Collect()
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$n = if ([int]$First -gt 0) { (Get-CbAlert -Range all -First $First | Measure-Object).Count } else { (Get-CbAlert -Range all | Measure-Object).Count }
+$sw.Stop()
+[pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
+'@
+    # By hand: the v7 search sorted by backend_timestamp, 1,000 rows a page (the module's page), and past 10,000 hits
+    # the same window moved on from the last timestamp with the boundary's ids dropped.
+    $alertIrmScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $First)
+$headers = @{ 'X-Auth-Token' = $Token }
+$url = "$Uri/api/alerts/v7/orgs/$OrgKey/alerts/_search"
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$seen = [System.Collections.Generic.HashSet[string]]::new()
+$from = $null; $n = 0
+while ($true) {
+    $start = 1; $last = $null; $got = 0
+    while ($start -le 10000) {
+        $body = @{ time_range = @{ range = 'all' }; rows = 1000; start = $start; sort = @(@{ field = 'backend_timestamp'; order = 'ASC' }, @{ field = 'id'; order = 'ASC' }) }
+        if ($from) { $body.criteria = @{ backend_timestamp = @{ start = $from; end = (Get-Date).ToUniversalTime().AddMinutes(1).ToString('o') } } }
+        $page = Invoke-RestMethod -Method Post -Uri $url -Headers $headers -ContentType 'application/json' -Body ($body | ConvertTo-Json -Depth 5)
+        foreach ($a in $page.results) { if ($seen.Add($a.id)) { $n++; $got++ }; $last = $a.backend_timestamp }
+        if (@($page.results).Count -lt 1000) { break }
+        $start += 1000
+    }
+    if ($start -le 10000 -or $got -eq 0) { break }
+    $from = $last
+}
+$sw.Stop()
+[pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; PeakBytes = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 } | ConvertTo-Json -Compress
+'@
+    $alertArgs = @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $emulator.CustomToken; OrgKey = $emulator.OrgKey; First = 0 }
+    $alertSmall = $alertArgs.Clone(); $alertSmall.First = 5000
+    $alertRows = @(
+        Invoke-Median "Get-CbAlert -Range all ($alertCount)" $alertScenario $emulator $alertArgs $Repeat
+        Invoke-Median 'Get-CbAlert -Range all -First 5000' $alertScenario $emulator $alertSmall $Repeat
+        Invoke-Median 'Invoke-RestMethod v7 _search loop' $alertIrmScenario $emulator $alertArgs 1
+    )
+    $alertRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests, PeakMemoryMB | Out-Host
+    [pscustomobject][ordered]@{
+        'alerts: Invoke-RestMethod time / Get-CbAlert time (target >= 5)' = [math]::Round($alertRows[2].Seconds / $alertRows[0].Seconds, 2)
+        'alerts: module peak memory 50k / 5k (target <= 1.3)'             = [math]::Round($alertRows[0].PeakMemoryMB / $alertRows[1].PeakMemoryMB, 2)
+        'alerts: every alert read (module, loop)'                          = "$($alertRows[0].Devices), $($alertRows[2].Devices) of $alertCount"
+    } | Format-List | Out-Host
 }
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }

@@ -3,6 +3,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:emu = Start-CbEmulator -Devices 40 -Events 200 -Seed 11
     $script:siem = Connect-TestEmulator -Emulator $emu -Token $emu.SiemToken
+    $script:current = Connect-TestEmulator -Emulator $emu -Generation Current     # (not the default: connected before it)
     $script:session = Connect-TestEmulator -Emulator $emu
 
     $headers = @{ 'X-Auth-Token' = $emu.ApiToken }
@@ -39,6 +40,7 @@ BeforeAll {
         Event                 = @(Get-CbEvent -First 15)
         WorkflowStatus        = @(Invoke-CbThreatDismiss -ThreatId $threatId -Remediation 'Reimaged after the incident' -Comment 'test' -Confirm:$false)
         AlertSearchSuggestion = @(Get-CbAlertSearchSuggestion -Query 'device')
+        Alert                 = @(Get-CbAlert -Session $current -Range all -First 15)
         Notification          = @(Get-CbNotification -Session $siem)
     }
 
@@ -76,7 +78,7 @@ Describe 'Table views at 80 and 120 columns' {
     }
 
     It 'the <Type> view fits <Width> columns, keeps every column and one-line headers' -ForEach @(
-        foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Notification',
+        foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Alert', 'Notification',
                        'LiveResponseSession', 'LiveResponseItem', 'LiveResponseProcess', 'LiveResponseProcessResult', 'LiveResponseRegistryKey',
                        'LiveResponseRegistryValue') {
             foreach ($w in 80, 120) { @{ Type = $t; Width = $w } }
@@ -182,6 +184,7 @@ Describe 'Export-Csv' {
         @{ Type = 'events'; Get = { Get-CbEvent -First 20 } }
         @{ Type = 'notifications'; Get = { Invoke-CbEmulatorAdmin -Emulator $emu -Path notifications -Method POST -Body @{ count = 6 } | Out-Null; Get-CbNotification -Session $siem } }
         @{ Type = 'policy rules'; Get = { Get-CbPolicy -Name Standard | Get-CbPolicyRule } }
+        @{ Type = 'alerts'; Get = { Get-CbAlert -Session $current -Range all -First 20 } }
         @{ Type = 'workflow statuses'; Get = { Get-CbWorkflowStatus -RequestId $samples.WorkflowStatus[0].RequestId } }
     ) {
         $objects = @(& $Get)
