@@ -881,6 +881,43 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public async Task AWatchFarBehindCatchesUpInStepsTheApiAcceptsEvenThroughAQuietStretch()
+        {
+            var bodies = new List<JObject>();
+            var now = DateTime.UtcNow;
+            var start = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc).AddDays(-200);
+            // Nothing in the first 179 days; one alert after them.
+            var store = new List<StoredAlert> { new StoredAlert { Id = "late-1", T = start.AddDays(190) } };
+            using var s = Current(StoreServer(store, ApiGeneration.Current, bodies));
+            string dir = Path.Combine(Path.GetTempPath(), "cbd-alertwatch-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            string path = Path.Combine(dir, "watch.json");
+            try
+            {
+                using (var w = new AlertWatcher(Alerts(s), new AlertQuery(), path, start, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1)))
+                {
+                    Assert.Equal(0, await w.PollAsync(_ => { }, CallContext.None));
+                    var range = bodies.Single()["time_range"]!;
+                    Assert.Equal(Iso(start), (string?)range["start"]);
+                    Assert.Equal(Iso(start.AddDays(179)), (string?)range["end"]);
+                }
+                // The quiet stretch was searched in full: a watch started again from the file goes on after it.
+                using (var w = new AlertWatcher(Alerts(s), new AlertQuery(), path, null, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1)))
+                {
+                    Assert.True(w.Resumed);
+                    var handed = new List<Alert>();
+                    Assert.Equal(1, await w.PollAsync(handed.Add, CallContext.None));
+                    Assert.Equal("late-1", handed.Single().Id);
+                    Assert.Equal(Iso(start.AddDays(179)), (string?)bodies.Last()["time_range"]!["start"]);
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        [Fact]
         public void AWatchRefusesAFileThatIsNotItsStateAndLeavesItAlone()
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, EmptyPage));
