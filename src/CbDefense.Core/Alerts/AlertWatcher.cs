@@ -148,6 +148,14 @@ namespace CbDefense
                 throw;
             }
             ConsecutiveFailures = 0;
+            if (handed == 0 && end == limit)
+            {
+                // A capped window (the watch is more than 179 days behind) searched in full and empty: the watermark moves
+                // to its end, or every later poll would search the same empty window and never reach newer alerts.
+                _watermark = end;
+                _seen.Clear();
+                Save();
+            }
             return handed;
         }
 
