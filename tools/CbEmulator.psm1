@@ -146,4 +146,7 @@ function New-CbCredentialFile {
     $Path
 }
 
-Export-ModuleMember -Function Get-CbEmulatorPath, Start-CbEmulator, Stop-CbEmulator, Invoke-CbEmulatorAdmin, New-CbCredentialFile
+# The emulator's default keys (TYPE = SECRET/ID), for the tests' secret guard.
+function Get-CbEmulatorDefaultKeys { [ordered]@{} + $script:DefaultKeys }
+
+Export-ModuleMember -Function Get-CbEmulatorDefaultKeys, Get-CbEmulatorPath, Start-CbEmulator, Stop-CbEmulator, Invoke-CbEmulatorAdmin, New-CbCredentialFile

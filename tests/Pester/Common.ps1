@@ -6,6 +6,9 @@ if (-not (Test-Path (Join-Path $script:ModulePath 'CbDefense.psd1'))) {
 }
 Import-Module (Join-Path $script:RepoRoot 'tools/CbEmulator.psm1') -Force
 Import-Module $script:ModulePath -Force
+# Every file runs under the secret guard; its AfterAll ends with Assert-CbNoSecretLeak.
+. (Join-Path $PSScriptRoot 'SecretGuard.ps1')
+Start-CbSecretGuard
 
 # Generation: Legacy (the API key, v3 routes), Current (the Custom key, the current API) or Auto (the API key, probing).
 function script:Connect-TestEmulator {

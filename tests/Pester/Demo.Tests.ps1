@@ -3,6 +3,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
 }
+AfterAll { Assert-CbNoSecretLeak }
 
 Describe 'The demo' {
     It 'runs redirected with no ANSI escape codes and no line wider than 120 columns' {

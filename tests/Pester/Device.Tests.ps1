@@ -15,6 +15,7 @@ BeforeAll {
 AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Get-CbDevice listing' {

@@ -12,6 +12,7 @@ BeforeAll {
 AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Get-CbEvent' {

@@ -4,6 +4,7 @@ BeforeAll {
     $script:manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'CbDefense.psd1')
     $script:common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 }
+AfterAll { Assert-CbNoSecretLeak }
 
 Describe 'Wildcard parameters in help' {
     It '-HostName of Get-CbDevice and -Name of Get-CbPolicy say they accept wildcards' {

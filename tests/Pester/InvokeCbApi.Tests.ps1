@@ -7,6 +7,7 @@ BeforeAll {
 AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Invoke-CbApi' {

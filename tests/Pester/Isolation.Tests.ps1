@@ -39,6 +39,7 @@ BeforeAll {
 }
 AfterAll {
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'CbDefense beside other versions of its dependencies (<_>)' -ForEach 'OthersFirst', 'ModuleFirst' {

@@ -43,6 +43,7 @@ AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
     if ($work) { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Live Response sessions on a <_> session' -ForEach 'Legacy', 'Current' {

@@ -3,6 +3,7 @@ BeforeAll {
     $script:manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'CbDefense.psd1')
     $script:module = Get-Module CbDefense
 }
+AfterAll { Assert-CbNoSecretLeak }
 
 Describe 'The built module' {
     It 'is imported from the build output, not the source tree' {

@@ -63,6 +63,7 @@ BeforeAll {
             Where-Object { ($_ -split '::')[0] -in $sensitiveTypes } | Sort-Object -Unique
     }
 }
+AfterAll { Assert-CbNoSecretLeak }
 
 Describe 'The .NET Framework 4.7.2 compile check' {
     It 'built <_> for .NET Framework 4.7.2, the version the manifest asks for' -ForEach @('CbDefense.dll', 'CbDefense.Core.dll') {

@@ -19,6 +19,7 @@ BeforeAll {
 AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Get-CbNotification' {

@@ -68,6 +68,7 @@ AfterAll {
     Get-CbLiveResponseSession | Remove-CbLiveResponseSession
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Table views at 80 and 120 columns' {

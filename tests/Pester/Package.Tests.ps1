@@ -9,6 +9,7 @@ BeforeAll {
     $script:package = Join-Path (Split-Path $ModulePath -Parent) "CbDefense.$version.nupkg"
     if (-not (Test-Path $package)) { throw "The package is missing at $package; run ./build.ps1 Package (build.ps1 Test writes it too)." }
 }
+AfterAll { Assert-CbNoSecretLeak }
 
 Describe 'The package' {
     BeforeAll {

@@ -22,6 +22,7 @@ AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
     if ($tmp -and (Test-Path $tmp)) { Remove-Item -Recurse -Force $tmp }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Get-CbPolicy' {

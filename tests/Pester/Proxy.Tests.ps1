@@ -49,6 +49,7 @@ AfterAll {
     foreach ($p in 'open', 'auth') { $v = Get-Variable -Scope Script -Name $p -ValueOnly -ErrorAction Ignore; if ($v) { Stop-TestProxy $v } }
     foreach ($e in 'emu', 'tls') { $v = Get-Variable -Scope Script -Name $e -ValueOnly -ErrorAction Ignore; if ($v) { Stop-CbEmulator $v } }
     if ($tmp -and (Test-Path $tmp)) { Remove-Item $tmp -Recurse -Force }
+    Assert-CbNoSecretLeak
 }
 
 Describe '-Proxy' {

@@ -16,6 +16,7 @@ AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
     if ($tmp -and (Test-Path $tmp)) { Remove-Item $tmp -Recurse -Force }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Connect-CbDefense' {

@@ -16,6 +16,7 @@ BeforeAll {
 AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Invoke-CbThreatDismiss and Invoke-CbThreatUpdate' {

@@ -103,6 +103,7 @@ AfterAll {
     Get-CbDefenseSession | Disconnect-CbDefense
     if ($emu) { Stop-CbEmulator $emu }
     if ($child -and (Test-Path $child)) { Remove-Item $child -Force }
+    Assert-CbNoSecretLeak
 }
 
 Describe 'Times in <Zone>' -ForEach @(
