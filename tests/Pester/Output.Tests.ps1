@@ -3,8 +3,11 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:emu = Start-CbEmulator -Devices 40 -Events 200 -Seed 11
     $script:siem = Connect-TestEmulator -Emulator $emu -Token $emu.SiemToken
-    $script:current = Connect-TestEmulator -Emulator $emu -Generation Current     # (not the default: connected before it)
     $script:session = Connect-TestEmulator -Emulator $emu
+    $script:current = Connect-TestEmulator -Emulator $emu -Generation Current
+    # Audit records with a long actor and description, to see what the audit log view does with them.
+    $null = Invoke-CbEmulatorAdmin -Emulator $emu -Path auditlogs -Method POST -Body @{ count = 2; actor = 'a.long.login.name@finance.example.com'
+        actorIp = '203.0.113.254'; description = 'Updated connector Splunk-forwarder-production with a new API key and permissions' }
 
     $headers = @{ 'X-Auth-Token' = $emu.ApiToken }
     $v6 = "$($emu.Uri)/appservices/v6/orgs/$($emu.OrgKey)"
@@ -40,8 +43,10 @@ BeforeAll {
         Event                 = @(Get-CbEvent -First 15)
         WorkflowStatus        = @(Invoke-CbThreatDismiss -ThreatId $threatId -Remediation 'Reimaged after the incident' -Comment 'test' -Confirm:$false)
         AlertSearchSuggestion = @(Get-CbAlertSearchSuggestion -Query 'device')
-        Alert                 = @(Get-CbAlert -Session $current -Range all -First 15)
         Notification          = @(Get-CbNotification -Session $siem)
+        AuditLog              = @(Get-CbAuditLog -Session $current)
+        Observation           = @(Get-CbObservation -Session $current -First 15)
+        Alert                 = @(Get-CbAlert -Session $current -Range all -First 5)
     }
 
     # Every table of $Text: lines no wider than $Width, each header on one line (the line above it is blank), and
@@ -81,7 +86,7 @@ Describe 'Table views at 80 and 120 columns' {
     It 'the <Type> view fits <Width> columns, keeps every column and one-line headers' -ForEach @(
         foreach ($t in 'Session', 'Device', 'Policy', 'PolicyRule', 'Event', 'WorkflowStatus', 'AlertSearchSuggestion', 'Alert', 'Notification',
                        'LiveResponseSession', 'LiveResponseItem', 'LiveResponseProcess', 'LiveResponseProcessResult', 'LiveResponseRegistryKey',
-                       'LiveResponseRegistryValue') {
+                       'LiveResponseRegistryValue', 'AuditLog', 'Observation') {
             foreach ($w in 80, 120) { @{ Type = $t; Width = $w } }
         }
     ) {
@@ -114,6 +119,8 @@ Describe 'Table views at 80 and 120 columns' {
         @{ What = 'notification summaries'; Type = 'Notification'; Values = { @($samples.Notification.ThreatInfo.Summary | Where-Object { $_ }) } }
         @{ What = 'suggested terms'; Type = 'AlertSearchSuggestion'; Values = { @($samples.AlertSearchSuggestion.Term) } }
         @{ What = 'workflow remediation'; Type = 'WorkflowStatus'; Values = { @($samples.WorkflowStatus.RequestId) + 'Reimaged after the incident' } }
+        @{ What = 'audit actor addresses and descriptions'; Type = 'AuditLog'; Values = { @($samples.AuditLog.ActorIp) + @($samples.AuditLog.Description | Where-Object Length -le 60) } }
+        @{ What = 'observation device names and process file names'; Type = 'Observation'; Values = { @($samples.Observation.DeviceName) + @($samples.Observation.ProcessName | ForEach-Object { ($_ -split '[\\/]')[-1] }) } }
     ) {
         $objects = if ($Type -eq 'PolicyRule') { @($samples.PolicyRule) + $rule } elseif ($Type -eq 'Policy') { Get-CbPolicy } else { $samples[$Type] }
         $text = $objects | Out-String -Width 120
@@ -131,7 +138,7 @@ Describe 'Table views at 80 and 120 columns' {
     }
 
     It 'says which time zone the tables show' {
-        foreach ($type in 'Device', 'Event', 'Notification') {
+        foreach ($type in 'Device', 'Event', 'Notification', 'AuditLog', 'Observation') {
             (Get-Labels "CbDefense.$type") -match '\(local\)$' | Should -Not -BeNullOrEmpty -Because "the $type view shows local times"
         }
         $d = $samples.Device | Where-Object LastContact | Select-Object -First 1

@@ -182,7 +182,9 @@ namespace CbDefense.Services.Current
 
         private async Task SubmitAsync(Range range, CallContext ctx)
         {
-            long? needed = First.HasValue ? Math.Max(1, First.Value + Skip - Matched) : (long?)null;
+            // The rows still wanted, plus the rows at this range's end that the job before already wrote (they come
+            // first here and are dropped): without them a job after a split kept too few for -First.
+            long? needed = First.HasValue ? Math.Max(1, First.Value + Skip - Matched) + _boundary.Count : (long?)null;
             int rows = (int)Math.Min(MaxJobRows, needed ?? MaxJobRows);
             string json = PlainJson.Serialize(BuildJobBody(range.Lo, range.Hi, rows));
             RequestCount++;
@@ -254,7 +256,7 @@ namespace CbDefense.Services.Current
         private async Task ReadResultsAsync(Job job, Action<Observation> sink, CallContext ctx)
         {
             long rows = Math.Min(_pageSize, job.NumAvailable - job.NextStart);
-            if (First.HasValue && !job.Continues) rows = Math.Max(1, Math.Min(rows, First.Value - Written + _skipLeft));
+            if (First.HasValue && !job.Continues) rows = Math.Max(1, Math.Min(rows, First.Value - Written + _skipLeft + _boundary.Count));
             var q = new Dictionary<string, object?>(StringComparer.Ordinal) { ["start"] = job.NextStart, ["rows"] = rows };
             string url = _client.BuildPathAndQuery(_service.JobsPath("/" + Uri.EscapeDataString(job.Id) + "/results"), q);
             RequestCount++;
