@@ -141,7 +141,7 @@ namespace CbDefense
                 {
                     if (info.IsJsonMediaType)
                         throw ErrorMapper.Invalid(info.Method, info.Path, info.Status, info.Reason, info.ContentType,
-                                                  "truncated or malformed JSON: " + ex.Message, Redactor.Redact(text), ex);
+                                                  "truncated or malformed JSON: " + Redactor.Redact(ex.Message), Redactor.Redact(text), Redactor.Scrub(ex));
                 }
             }
             if (json is Dictionary<string, object?> d)
@@ -183,7 +183,7 @@ namespace CbDefense
             }
             catch (JsonException ex)
             {
-                throw await InvalidAsync(info, body, "truncated or malformed JSON: " + ex.Message, ex).ConfigureAwait(false);
+                throw await InvalidAsync(info, body, "truncated or malformed JSON: " + Redactor.Redact(ex.Message), Redactor.Scrub(ex)).ConfigureAwait(false);
             }
         }
 

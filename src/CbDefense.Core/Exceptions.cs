@@ -100,4 +100,15 @@ namespace CbDefense
         public CbCredentialException(string message) : base(message) { }
         public CbCredentialException(string message, Exception? inner) : base(message, inner) { }
     }
+
+    /// <summary>An exception whose message held the session's secret, kept with the secret masked and its type's name.</summary>
+    public sealed class RedactedException : Exception
+    {
+        public RedactedException(string originalType, string message, Exception? inner) : base(message, inner) { OriginalType = originalType; }
+
+        /// <summary>The full name of the type of the exception this one stands for.</summary>
+        public string OriginalType { get; }
+
+        public override string ToString() => OriginalType + ": " + base.ToString();
+    }
 }

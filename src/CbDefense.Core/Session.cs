@@ -41,7 +41,7 @@ namespace CbDefense
                 ClearTextProxyWarning = "The API token crosses the proxy " + proxy.GetLeftPart(UriPartial.Authority) + " in clear: the server URL " +
                                         "uses http, so the proxy reads every request, the X-Auth-Token header included, and may log it. " +
                                         "Use https: the proxy then only relays an encrypted tunnel (CONNECT).";
-            Redactor = new Redactor(token.Secret);
+            Redactor = new Redactor(token.Secret, token.ApiId);
             RequestedApiGeneration = options.ApiGeneration;
             Fingerprint = ComputeFingerprint(options, token, baseUrl);
 

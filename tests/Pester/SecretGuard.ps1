@@ -1,5 +1,5 @@
 # The secret guard, dot-sourced by Common.ps1 (so by every test file): while a file runs, every CbDefense cmdlet
-# runs with -Verbose and -Debug under Start-Transcript, its output objects and errors are kept, and the file's
+# runs with -Verbose and the debug preference Continue under Start-Transcript, its output objects and errors are kept, and the file's
 # AfterAll calls Assert-CbNoSecretLeak, which fails the file if the secret of any key the file used appears, plain,
 # URL-encoded or base64, in: the transcript (every stream the host showed), $Error and the kept ErrorRecords
 # (Format-List * -Force, the exception chain, TargetObject), the kept objects (ToString(), ConvertTo-Json -Depth 5),
@@ -49,7 +49,8 @@ function script:Start-CbSecretGuard {
     $global:CbGuardOutput = [Collections.Generic.List[object]]::new()
     $global:CbGuardErrors = [Collections.Generic.List[object]]::new()
     # The module's own cmdlets only (not the emulator helpers, whose output holds the keys on purpose).
-    $defaults = [ordered]@{ Verbose = $true; Debug = $true; OutVariable = '+global:CbGuardOutput'; ErrorVariable = '+global:CbGuardErrors' }
+    # (-Debug as a parameter would prompt here, so the debug preference is set instead; little else writes debug.)
+    $defaults = [ordered]@{ Verbose = $true; OutVariable = '+global:CbGuardOutput'; ErrorVariable = '+global:CbGuardErrors' }
     $saved = @{}
     foreach ($c in @(Get-Command -Module CbDefense -CommandType Cmdlet)) {
         foreach ($p in $defaults.Keys) {
@@ -58,8 +59,11 @@ function script:Start-CbSecretGuard {
             $global:PSDefaultParameterValues[$k] = $defaults[$p]
         }
     }
+    $debugWas = $global:DebugPreference
+    $global:DebugPreference = 'Continue'
     $null = Start-Transcript -Path $transcript -Force
     $script:CbGuard = [pscustomobject]@{
+        DebugWas   = $debugWas
         Transcript = $transcript
         Started    = [DateTime]::UtcNow.AddSeconds(-1)
         Secrets    = $secrets
@@ -72,6 +76,7 @@ function script:Start-CbSecretGuard {
 function script:Stop-CbSecretGuard {
     if (-not $script:CbGuard) { return }
     try { $null = Stop-Transcript } catch { }
+    $global:DebugPreference = $script:CbGuard.DebugWas
     foreach ($k in @($script:CbGuard.Keys | Select-Object -Unique)) {
         if ($script:CbGuard.Saved.ContainsKey($k)) { $global:PSDefaultParameterValues[$k] = $script:CbGuard.Saved[$k] }
         else { $global:PSDefaultParameterValues.Remove($k) }

@@ -1,20 +1,80 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace CbDefense.Http
 {
-    /// <summary>Replaces the secret in any text.</summary>
+    /// <summary>
+    /// Masks the session's secret in text meant for users (messages, log lines, snippets): as is, URL-encoded (a path or
+    /// query the user typed) and base64 (of the secret and of the whole SECRET/ID token, as a dump or a basic-auth
+    /// header would show it).
+    /// </summary>
     internal sealed class Redactor
     {
-        private readonly string _secret;
-        public Redactor(string secret) { _secret = secret; }
+        private readonly string[] _forms;
         public const string Mask = "***REDACTED***";
+
+        public Redactor(string secret, string? apiId = null)
+        {
+            var forms = new List<string>();
+            if (!string.IsNullOrEmpty(secret))
+            {
+                forms.Add(secret);
+                forms.Add(Uri.EscapeDataString(secret));
+                forms.Add(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)));
+                if (!string.IsNullOrEmpty(apiId)) forms.Add(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + "/" + apiId)));
+            }
+            // Longest first, so a form that contains another is masked whole.
+            _forms = forms.Distinct(StringComparer.Ordinal).OrderByDescending(f => f.Length).ToArray();
+        }
+
+        public bool Finds(string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return false;
+            foreach (var f in _forms)
+                if (text!.IndexOf(f, StringComparison.OrdinalIgnoreCase) >= 0) return true;
+            return false;
+        }
+
         public string Redact(string? text)
         {
             if (string.IsNullOrEmpty(text)) return text ?? "";
-            return _secret.Length == 0 || text!.IndexOf(_secret, StringComparison.Ordinal) < 0 ? text! : text!.Replace(_secret, Mask);
+            if (!Finds(text)) return text!;
+            var sb = new StringBuilder(text);
+            foreach (var f in _forms) sb = new StringBuilder(ReplaceIgnoreCase(sb.ToString(), f));
+            return sb.ToString();
+        }
+
+        private static string ReplaceIgnoreCase(string text, string form)
+        {
+            int i = text.IndexOf(form, StringComparison.OrdinalIgnoreCase);
+            if (i < 0) return text;
+            var sb = new StringBuilder();
+            int from = 0;
+            while (i >= 0)
+            {
+                sb.Append(text, from, i - from).Append(Mask);
+                from = i + form.Length;
+                i = text.IndexOf(form, from, StringComparison.OrdinalIgnoreCase);
+            }
+            return sb.Append(text, from, text.Length - from).ToString();
+        }
+
+        /// <summary>
+        /// The exception to keep as an inner exception: itself when no message of its chain holds the secret (the usual
+        /// case), otherwise a copy of the chain with the messages masked (a .NET transport message can name the request
+        /// URI, which a user may have typed with the key in it).
+        /// </summary>
+        public Exception Scrub(Exception ex)
+        {
+            bool dirty = false;
+            for (Exception? e = ex; e != null && !dirty; e = e.InnerException) dirty = Finds(e.Message);
+            if (!dirty) return ex;
+            return new RedactedException(ex.GetType().FullName ?? ex.GetType().Name, Redact(ex.Message), ex.InnerException == null ? null : Scrub(ex.InnerException));
         }
     }
 

@@ -320,7 +320,7 @@ namespace CbDefense.Http
                     {
                         LogFailure(log, desc, sw, "timed out");
                         throw new CbTimeoutException(
-                            "The request " + desc + " timed out after " + timeoutSec + " s (TimeoutSec).", ex)
+                            "The request " + desc + " timed out after " + timeoutSec + " s (TimeoutSec).", Redactor.Scrub(ex))
                         { Method = request.Method.Method, RequestUri = safePath };
                     }
                     catch (CbInvalidResponseException ex) when (request.Idempotent)
@@ -337,7 +337,7 @@ namespace CbDefense.Http
                     {
                         // A reader that parses the network stream found the body cut short or malformed.
                         var invalid = ErrorMapper.Invalid(request.Method.Method, safePath, (int?)response?.StatusCode ?? 0, response?.ReasonPhrase,
-                            response?.Content?.Headers.ContentType?.MediaType, "truncated or malformed JSON: " + ex.Message, "", ex);
+                            response?.Content?.Headers.ContentType?.MediaType, "truncated or malformed JSON: " + Redactor.Redact(ex.Message), "", Redactor.Scrub(ex));
                         if (!request.Idempotent) throw invalid;
                         reason = "invalid response (" + ex.Message + ")";
                         wait = Backoff(retry);
@@ -347,7 +347,7 @@ namespace CbDefense.Http
                     {
                         LogFailure(log, desc, sw, "failed: " + ex.GetType().Name + ": " + ex.Message);
                         ThrowIfDisposed();
-                        if (ConnectionDiagnosis.TunnelStatus(ex) == 407) throw ProxyAuthenticationRequired(request.Method.Method, safePath, ex);
+                        if (ConnectionDiagnosis.TunnelStatus(ex) == 407) throw ProxyAuthenticationRequired(request.Method.Method, safePath, Redactor.Scrub(ex));
                         var hard = diagnosed || request.External != null ? null : await ConnectionDiagnosis.DiagnoseAsync(_serverUri, _options, ex, !_seenAnswer, ct).ConfigureAwait(false);
                         diagnosed = true;
                         var connection = ConnectionError(request, safePath, ex, hard);
@@ -488,7 +488,7 @@ namespace CbDefense.Http
         {
             string host = _serverUri.GetLeftPart(UriPartial.Authority);
             string text = hint ?? ("Received a network connection error from " + host + ": " + Redactor.Redact(Flatten(ex)));
-            return new CbConnectionException(text + " [" + request.Method.Method + " " + safePath + "]", ex)
+            return new CbConnectionException(text + " [" + request.Method.Method + " " + safePath + "]", Redactor.Scrub(ex))
             {
                 Method = request.Method.Method, RequestUri = safePath,
             };
