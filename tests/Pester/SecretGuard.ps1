@@ -59,16 +59,26 @@ function script:Start-CbSecretGuard {
             $global:PSDefaultParameterValues[$k] = $defaults[$p]
         }
     }
+    # Files already there are not the file's (a log of this very run, other programs' files).
+    $existing = [Collections.Generic.HashSet[string]]::new([string[]]@(
+        Get-ChildItem -LiteralPath $root -File -Recurse -Depth 3 -Force -ErrorAction SilentlyContinue | ForEach-Object FullName))
+    # Invoke-RestMethod's debug lines show the request headers the tests send by hand: not the module's output.
+    foreach ($c in 'Invoke-RestMethod', 'Invoke-WebRequest') {
+        $k = "$c`:Debug"
+        if ($global:PSDefaultParameterValues.Contains($k)) { $saved[$k] = $global:PSDefaultParameterValues[$k] }
+        $global:PSDefaultParameterValues[$k] = $false
+    }
     $debugWas = $global:DebugPreference
     $global:DebugPreference = 'Continue'
     $null = Start-Transcript -Path $transcript -Force
     $script:CbGuard = [pscustomobject]@{
         DebugWas   = $debugWas
+        Existing   = $existing
         Transcript = $transcript
         Started    = [DateTime]::UtcNow.AddSeconds(-1)
         Secrets    = $secrets
         Saved      = $saved
-        Keys       = @($saved.Keys) + @(foreach ($c in @(Get-Command -Module CbDefense -CommandType Cmdlet)) { foreach ($p in $defaults.Keys) { "$($c.Name):$p" } })
+        Keys       = @($saved.Keys) + @('Invoke-RestMethod:Debug', 'Invoke-WebRequest:Debug') + @(foreach ($c in @(Get-Command -Module CbDefense -CommandType Cmdlet)) { foreach ($p in $defaults.Keys) { "$($c.Name):$p" } })
         Roots      = @($root)
     }
 }
@@ -83,7 +93,7 @@ function script:Stop-CbSecretGuard {
     }
 }
 
-# Files written while the file ran: new or changed files in the temporary folder (three levels down) and TestDrive,
+# Files written while the file ran: new files in the temporary folder (three levels down) and TestDrive,
 # below 16 MB, leaving out what tests write on purpose with a key in it (scripts run in child processes, credentials
 # files, which hold the key by design) and what other programs keep there.
 function script:Get-CbGuardFiles($Guard) {
@@ -94,7 +104,7 @@ function script:Get-CbGuardFiles($Guard) {
     $skip = '\.(ps1|psm1|psd1|psc|defense|dll|pdb|so|nupkg|cer|pfx|pem|key)$|credentials|\.carbonblack|cbguard-|CoreFxPipe|clr-debug|dotnet-diagnostic|NuGet|msbuild|VBCSCompiler|\.lock$'
     foreach ($root in $roots) {
         Get-ChildItem -LiteralPath $root -File -Recurse -Depth 3 -Force -ErrorAction SilentlyContinue |
-            Where-Object { $_.LastWriteTimeUtc -ge $since -and $_.Length -lt 16MB -and $_.FullName -notmatch $skip }
+            Where-Object { $_.LastWriteTimeUtc -ge $since -and -not $Guard.Existing.Contains($_.FullName) -and $_.Length -lt 16MB -and $_.FullName -notmatch $skip }
     }
 }
 
