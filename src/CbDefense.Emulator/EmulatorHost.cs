@@ -370,6 +370,10 @@ internal sealed class EmulatorHost : IAsyncDisposable
                 case "malformed":
                     await JsonOut.Send(ctx, 200, Encoding.UTF8.GetBytes("<<emulated malformed body>> {\"success\": tru, \"results\": [")).ConfigureAwait(false);
                     return;
+                case "drop":
+                    // The connection goes down before any byte of the reply: the request is not handled.
+                    ctx.Abort();
+                    return;
                 case "html":
                     await JsonOut.Send(ctx, 502, Encoding.UTF8.GetBytes(HtmlPage), "text/html; charset=utf-8").ConfigureAwait(false);
                     return;

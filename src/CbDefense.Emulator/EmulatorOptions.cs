@@ -241,7 +241,7 @@ internal sealed class EmulatorOptions
 /// <summary>One fault rule (see docs/emulator.md, Faults).</summary>
 internal sealed class FaultRule
 {
-    public static readonly string[] Kinds = { "status", "throttle", "latency", "reset", "malformed", "truncated", "html" };
+    public static readonly string[] Kinds = { "status", "throttle", "latency", "reset", "drop", "malformed", "truncated", "html" };
 
     public string Kind { get; set; } = "status";
     public double Rate { get; set; } = 1;

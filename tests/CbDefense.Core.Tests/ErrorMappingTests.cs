@@ -104,8 +104,12 @@ namespace CbDefense.Core.Tests
             var ex = await Fail<CbServerException>(502, html, "text/html");
             Assert.Equal(502, ex.StatusCode);
             Assert.Contains("502", ex.Message);
-            Assert.Contains("<html><head><title>502 Bad Gateway", ex.Message);
+            // The page's title, not its markup; the start of the page stays in ResponseSnippet.
+            Assert.Contains("an HTML page, not the API's JSON", ex.Message);
+            Assert.Contains("\"502 Bad Gateway\"", ex.Message);
+            Assert.DoesNotContain("<", ex.Message);
             Assert.NotNull(ex.ResponseSnippet);
+            Assert.StartsWith("<html><head><title>502 Bad Gateway", ex.ResponseSnippet);
             Assert.True(ex.ResponseSnippet!.Length <= 510);
         }
 
@@ -116,7 +120,9 @@ namespace CbDefense.Core.Tests
             using var s = Fake.Session(h, o => o.MaximumRetryCount = 1);
             var ex = await Assert.ThrowsAsync<CbInvalidResponseException>(() => s.GetClient().GetObjectAsync("/x", null, null));
             Assert.Contains("200", ex.Message);
-            Assert.Contains("<html>login page", ex.Message);
+            Assert.Contains("an HTML page, not the API's JSON", ex.Message);
+            Assert.Contains("\"login page\"", ex.Message);
+            Assert.DoesNotContain("<html", ex.Message);
         }
 
         [Fact]

@@ -98,6 +98,14 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Drop_AbortsBeforeTheReplyAndChangesNothing()
+    {
+        await AddFault("{\"kind\": \"drop\", \"count\": 1}");
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => _emu.Get(Devices));
+        Assert.Equal(200, (await _emu.Get(Devices)).Code);
+    }
+
+    [Fact]
     public async Task Malformed_Is200NotJson()
     {
         await AddFault("{\"kind\": \"malformed\", \"count\": 1}");

@@ -316,11 +316,13 @@ Describe 'Get-CbDevice under faults and errors' {
         (Get-CbDevice -PageSize 100).Count | Should -Be $raw.Count
     }
 
-    It 'reports an HTML error page with its status and the start of the body' {
+    It 'reports an HTML error page with its status and its title, not its markup' {
         Set-EmulatorFaults -Emulator $emu -Faults @(@{ kind = 'html' })
         $err = { Get-CbDevice -First 1 -ErrorAction Stop } | Should -Throw -PassThru
         $err.Exception.Message | Should -Match '502'
-        $err.Exception.Message | Should -Match '<'
+        $err.Exception.Message | Should -Match 'an HTML page, not the API''s JSON .*"502 Bad Gateway"'
+        $err.Exception.Message | Should -Not -Match '<'
+        $err.Exception.ResponseSnippet | Should -Match '<html>'
     }
 
     It 'reports a wrong key as PermissionDenied with the server''s message' {

@@ -16,6 +16,48 @@ namespace CbDefense.Http
             return t.Length <= SnippetLength ? t : t.Substring(0, SnippetLength) + "...";
         }
 
+        /// <summary>
+        /// What an HTML page says, in a line (its title, else its first heading, else its text without the markup), or null
+        /// when the text is not HTML. A proxy's or gateway's error page quoted as markup tells the user nothing the title does not.
+        /// </summary>
+        public static string? HtmlSummary(string text)
+        {
+            string t = text.TrimStart();
+            if (!(t.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase) || t.IndexOf("<html", StringComparison.OrdinalIgnoreCase) >= 0))
+                return null;
+            string? Inner(string tag)
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(t, "<" + tag + "[^>]*>(.*?)</" + tag + ">",
+                    System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
+                return m.Success ? Plain(m.Groups[1].Value) : null;
+            }
+            string? summary = Inner("title");
+            if (string.IsNullOrEmpty(summary)) summary = Inner("h1");
+            if (string.IsNullOrEmpty(summary))
+            {
+                string body = System.Text.RegularExpressions.Regex.Replace(t, "<(script|style)[^>]*>.*?</\\1>", " ",
+                    System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
+                summary = Plain(body);
+            }
+            if (summary!.Length > 200) summary = summary.Substring(0, 200) + "...";
+            return "an HTML page, not the API's JSON (a proxy, load balancer or gateway answered" +
+                   (summary.Length > 0 ? "): \"" + summary + "\"" : ")");
+        }
+
+        private static string Plain(string html)
+        {
+            string s = System.Text.RegularExpressions.Regex.Replace(html, "<[^>]*>", " ");
+            s = System.Net.WebUtility.HtmlDecode(s);
+            return System.Text.RegularExpressions.Regex.Replace(s, "\\s+", " ").Trim();
+        }
+
+        /// <summary>
+        /// Added to the error of a request that is not safe to repeat (a POST that changes something) when it failed after it
+        /// was sent: the server may have acted on it, so it was not retried, and the user must check before sending it again.
+        /// </summary>
+        public const string MayHaveApplied =
+            ". The request is not safe to repeat, so it was not retried: the server may have applied it before the failure; check the result before running it again";
+
         /// <summary>The server's message from an error body: message, messages, errorMessage, error_code + message.</summary>
         public static string? ExtractMessage(object? json, out string? code)
         {
@@ -46,16 +88,17 @@ namespace CbDefense.Http
             return text;
         }
 
-        public static CbApiException FromStatus(string method, string path, int status, string? reasonPhrase, string text, Redactor redactor)
+        public static CbApiException FromStatus(string method, string path, int status, string? reasonPhrase, string text, Redactor redactor, string? note = null)
         {
             text = redactor.Redact(text);
             PlainJson.TryParse(text, out var json);
             bool isJson = json != null;
             string? server = ExtractMessage(json, out var code);
             string? snippet = isJson ? null : (text.Trim().Length == 0 ? null : Snippet(text));
-            string detail = server ?? (snippet != null ? "\"" + snippet + "\"" : isJson ? Snippet(text) : "(empty body)");
+            string? html = isJson ? null : HtmlSummary(text);
+            string detail = server ?? html ?? (snippet != null ? "\"" + snippet + "\"" : isJson ? Snippet(text) : "(empty body)");
             string st = status.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(reasonPhrase) ? "" : " (" + reasonPhrase + ")");
-            string where = " [" + method + " " + path + "]";
+            string where = (note ?? "") + " [" + method + " " + path + "]";
             CbApiException ex;
             if (status >= 500)
                 ex = new CbServerException("Received error code " + st + " from API: " + detail + where);
@@ -154,13 +197,14 @@ namespace CbDefense.Http
             return ex;
         }
 
-        public static CbInvalidResponseException Invalid(string method, string path, int status, string? reasonPhrase, string? contentType, string problem, string bodyStart, Exception? inner)
+        public static CbInvalidResponseException Invalid(string method, string path, int status, string? reasonPhrase, string? contentType, string problem, string bodyStart, Exception? inner, string? note = null)
         {
             string st = status.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(reasonPhrase) ? "" : " (" + reasonPhrase + ")");
             string snip = Snippet(bodyStart);
+            string? html = HtmlSummary(bodyStart);
             return new CbInvalidResponseException(
                 "The server's reply is not valid JSON (" + problem + "); status " + st + ", content type " + (contentType ?? "none") +
-                ", body starts: \"" + snip + "\" [" + method + " " + path + "]", inner)
+                (html != null ? ": " + html : ", body starts: \"" + snip + "\"") + (note ?? "") + " [" + method + " " + path + "]", inner)
             {
                 StatusCode = status, Method = method, RequestUri = path, ResponseSnippet = snip,
             };

@@ -248,7 +248,8 @@ namespace CbDefense.Http
                             string text = await ReadTextAsync(response, attempt.Token).ConfigureAwait(false);
                             LogResponse(log, desc, info, sw, text);
                             if (status == 407) throw ProxyAuthenticationRequired(info.Method, info.Path, null);
-                            var mapped = ErrorMapper.FromStatus(info.Method, info.Path, status, info.Reason, text, Redactor);
+                            bool unsure = !request.Idempotent && (status == 500 || status == 502 || status == 504);
+                            var mapped = ErrorMapper.FromStatus(info.Method, info.Path, status, info.Reason, text, Redactor, unsure ? ErrorMapper.MayHaveApplied : null);
                             if (status == 429)
                             {
                                 wait = RetryAfter(response) ?? _options.DefaultRetryAfter;
@@ -320,7 +321,7 @@ namespace CbDefense.Http
                     {
                         LogFailure(log, desc, sw, "timed out");
                         throw new CbTimeoutException(
-                            "The request " + desc + " timed out after " + timeoutSec + " s (TimeoutSec).", Redactor.Scrub(ex))
+                            "The request " + desc + " timed out after " + timeoutSec + " s (TimeoutSec)" + (request.Idempotent ? "" : ErrorMapper.MayHaveApplied) + ".", Redactor.Scrub(ex))
                         { Method = request.Method.Method, RequestUri = safePath };
                     }
                     catch (CbInvalidResponseException ex) when (request.Idempotent)
@@ -328,6 +329,15 @@ namespace CbDefense.Http
                         reason = "invalid response (" + FirstClause(ex.Message) + ")";
                         wait = Backoff(retry);
                         failure = ex;
+                    }
+                    catch (CbInvalidResponseException ex) when (!request.Idempotent && ex.ResponseSnippet != null)
+                    {
+                        // A 2xx reply to a change that is cut short or not JSON: the change was most likely made.
+                        throw new CbInvalidResponseException(ex.Message.Replace(" [" + ex.Method + " " + ex.RequestUri + "]", "") + ErrorMapper.MayHaveApplied +
+                                                             " [" + ex.Method + " " + ex.RequestUri + "]", ex.InnerException ?? ex)
+                        {
+                            StatusCode = ex.StatusCode, Method = ex.Method, RequestUri = ex.RequestUri, ResponseSnippet = ex.ResponseSnippet,
+                        };
                     }
                     catch (CbApiException)
                     {
@@ -337,9 +347,10 @@ namespace CbDefense.Http
                     {
                         // A reader that parses the network stream found the body cut short or malformed.
                         var invalid = ErrorMapper.Invalid(request.Method.Method, safePath, (int?)response?.StatusCode ?? 0, response?.ReasonPhrase,
-                            response?.Content?.Headers.ContentType?.MediaType, "truncated or malformed JSON: " + Redactor.Redact(ex.Message), "", Redactor.Scrub(ex));
+                            response?.Content?.Headers.ContentType?.MediaType, "truncated or malformed JSON: " + Redactor.Redact(ex.Message), "", Redactor.Scrub(ex),
+                            request.Idempotent ? null : ErrorMapper.MayHaveApplied);
                         if (!request.Idempotent) throw invalid;
-                        reason = "invalid response (" + ex.Message + ")";
+                        reason = "invalid response (" + Redactor.Redact(ex.Message) + ")";
                         wait = Backoff(retry);
                         failure = invalid;
                     }
@@ -487,7 +498,8 @@ namespace CbDefense.Http
         private CbConnectionException ConnectionError(CbRequest request, string safePath, Exception ex, string? hint)
         {
             string host = _serverUri.GetLeftPart(UriPartial.Authority);
-            string text = hint ?? ("Received a network connection error from " + host + ": " + Redactor.Redact(Flatten(ex)));
+            string text = hint ?? ("Received a network connection error from " + host + ": " + Redactor.Redact(Flatten(ex)).TrimEnd('.') +
+                                   (request.Idempotent ? "" : ErrorMapper.MayHaveApplied));
             return new CbConnectionException(text + " [" + request.Method.Method + " " + safePath + "]", Redactor.Scrub(ex))
             {
                 Method = request.Method.Method, RequestUri = safePath,
