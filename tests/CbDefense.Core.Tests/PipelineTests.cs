@@ -6,7 +6,6 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
-using CbDefense;
 using Xunit;
 
 namespace CbDefense.Core.Tests
