@@ -11,7 +11,8 @@ Tasks:
   Test      Builds, packages, runs the xunit projects and Pester against the built module, prints "Tests: N passed, N failed".
   Emulator  Runs the local CB Defense emulator in the foreground; arguments after the task go to the emulator.
   Demo      Starts the emulator, connects with a temporary credentials file, tours the cmdlets, stops everything.
-  Bench     Benchmarks against the emulator (100,000 devices, Live Response, 50,000 alerts) and prints ratios.
+  Bench     Benchmarks against the emulator (100,000 devices, Live Response, 50,000 alerts, a 10,000-call soak) and
+            prints ratios; `tools/Bench.ps1 -Only Soak` runs the soak alone.
 
 .EXAMPLE
 dotnet tool restore && dotnet pwsh ./build.ps1 Test

@@ -3,12 +3,19 @@
 # devices) and Get-CbAlert of 50,000 alerts against an Invoke-RestMethod loop, in one run; prints ratios.
 # Each scenario runs in its own pwsh process so its peak memory is its own; time is measured inside the
 # process around the enumeration only. Benchmarks report; no test asserts a wall-clock time.
+# The soak section (last; alone with -Only Soak) makes 10,000 cmdlet calls in one process and reports the growth of
+# its handles and memory after the first 1,000: a leak per call shows as growth that keeps going.
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [string] $Configuration = 'Release',
     [int] $Devices = 100000,
     # Runs of each fast scenario; the median is reported (the machine is shared and noisy).
-    [int] $Repeat = 3
+    [int] $Repeat = 3,
+    # Runs only this section (the others take many minutes).
+    [ValidateSet('Soak')] [string] $Only,
+    # Cmdlet calls of the soak section, and how many of them are the warm-up its growth is measured from.
+    [int] $SoakCalls = 10000,
+    [int] $SoakWarmUp = 1000
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -256,6 +263,78 @@ $sw.Stop()
 [pscustomobject]@{ Count = $ids.Count; Seconds = $sw.Elapsed.TotalSeconds } | ConvertTo-Json -Compress
 '@
 
+# Soak: one process makes $SoakCalls cmdlet calls, a loop of Get-CbDevice -First 1, a quarantine on and off and a
+# policy read; handles, working set and managed memory (after a full GC) are sampled every $SoakWarmUp calls.
+$soakScenario = @'
+param($ModulePath, $Uri, $Token, $OrgKey, $Calls, $Every)
+$ProgressPreference = 'SilentlyContinue'
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$secret, $id = $Token -split '/', 2
+$null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey
+$deviceId = (Get-CbDevice -First 1).DeviceId
+$policyId = @(Get-CbPolicy)[0].Id
+$p = [Diagnostics.Process]::GetCurrentProcess()
+$samples = [System.Collections.Generic.List[object]]::new()
+function Sample([int] $Calls) {
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+    $p.Refresh()
+    $samples.Add([pscustomobject]@{ Calls = $Calls; Handles = $p.HandleCount; WorkingSet = $p.WorkingSet64; Managed = [GC]::GetTotalMemory($true) })
+}
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$n = 0
+while ($n -lt [int]$Calls) {
+    switch ($n % 4) {
+        0 { $null = Get-CbDevice -First 1 }
+        1 { Set-CbDeviceQuarantine -DeviceId $deviceId -Enabled $true -Confirm:$false }
+        2 { Set-CbDeviceQuarantine -DeviceId $deviceId -Enabled $false -Confirm:$false }
+        3 { $null = Get-CbPolicy -Id $policyId }
+    }
+    $n++
+    if ($n % [int]$Every -eq 0) { Sample $n }
+}
+$sw.Stop()
+[pscustomobject]@{ Count = $n; Seconds = $sw.Elapsed.TotalSeconds; Samples = $samples } | ConvertTo-Json -Compress -Depth 3
+'@
+
+function Invoke-SoakSection {
+    Write-Host "Soak: $SoakCalls cmdlet calls in one process (Get-CbDevice -First 1, quarantine on/off, Get-CbPolicy -Id)..."
+    $soakEmulator = Start-CbEmulator -Devices 1000 -Events 10 -Seed 7
+    try {
+        $file = Join-Path ([System.IO.Path]::GetTempPath()) "cbbench-$([guid]::NewGuid().ToString('N')).ps1"
+        Set-Content -Path $file -Value $soakScenario
+        $before = (Invoke-CbEmulatorAdmin -Emulator $soakEmulator -Path stats).totalRequests
+        try {
+            $out = & dotnet $pwsh -NoProfile -NonInteractive -File $file -ModulePath $ModulePath -Uri $soakEmulator.Uri `
+                -Token $soakEmulator.ApiToken -OrgKey $soakEmulator.OrgKey -Calls $SoakCalls -Every $SoakWarmUp
+            if ($LASTEXITCODE -ne 0) { throw "Scenario 'soak' failed: $out" }
+        }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+        $requests = (Invoke-CbEmulatorAdmin -Emulator $soakEmulator -Path stats).totalRequests - $before
+    }
+    finally { Stop-CbEmulator $soakEmulator }
+    $result = ($out | Select-Object -Last 1) | ConvertFrom-Json
+    $samples = @($result.Samples)
+    $samples | Format-Table -AutoSize -Property Calls, Handles,
+        @{ n = 'WorkingSetMB'; e = { [math]::Round($_.WorkingSet / 1MB, 1) } },
+        @{ n = 'ManagedMB'; e = { [math]::Round($_.Managed / 1MB, 2) } } | Out-Host
+    $warm = $samples[0]; $end = $samples[-1]; $mid = $samples[[int][math]::Floor(($samples.Count - 1) / 2)]
+    $ratio = { param($a, $b) if ([double]$b -gt 0) { [math]::Round([double]$a / [double]$b, 3) } else { $null } }
+    [pscustomobject][ordered]@{
+        'soak: calls, requests, seconds'                 = "$($result.Count), $requests, $([math]::Round($result.Seconds, 1))"
+        "soak: handle growth after $($warm.Calls) calls"      = $end.Handles - $warm.Handles
+        'soak: handles end / after warm-up (target ~1)'   = & $ratio $end.Handles $warm.Handles
+        'soak: working set growth, MB'                   = [math]::Round(($end.WorkingSet - $warm.WorkingSet) / 1MB, 1)
+        'soak: working set end / after warm-up (~1)'     = & $ratio $end.WorkingSet $warm.WorkingSet
+        'soak: managed memory growth, MB'                = [math]::Round(($end.Managed - $warm.Managed) / 1MB, 2)
+        'soak: managed end / after warm-up (target ~1)'   = & $ratio $end.Managed $warm.Managed
+        # A leak grows as much in the second half as in the first; warm-up effects do not.
+        "soak: last $($end.Calls - $mid.Calls) calls: handles, WS, managed MB" = "$($end.Handles - $mid.Handles), $([math]::Round(($end.WorkingSet - $mid.WorkingSet) / 1MB, 1)), $([math]::Round(($end.Managed - $mid.Managed) / 1MB, 2))"
+    } | Format-List | Out-Host
+}
+
+if ($Only -eq 'Soak') { Invoke-SoakSection; return }
+
 $emulator = $null
 try {
     Write-Host "Starting the emulator with $Devices devices..."
@@ -479,3 +558,5 @@ $sw.Stop()
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }
 }
+
+Invoke-SoakSection

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading.Tasks;
 using CbDefense.Http;
-using CbDefense.Json;
-using Newtonsoft.Json;
 
 namespace CbDefense
 {

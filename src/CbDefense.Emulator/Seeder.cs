@@ -448,7 +448,9 @@ internal static class Seeder
             Name = name,
             Path = path,
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))),
+#pragma warning disable CA5351 // A fake file hash in seeded data (the API's md5 field), not security.
             Md5 = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(key))),
+#pragma warning restore CA5351
             Reputation = rep,
             ReputationSource = rep is "TRUSTED_WHITE_LIST" or "COMMON_WHITE_LIST" ? "WHITE_DATABASE" : "CLOUD",
             VirusName = virus,

@@ -14,7 +14,9 @@ namespace CbDefense.Commands
     /// a slow device never holds up the others. Ctrl+C cancels every piece and waits for each to clean up (a Live
     /// Response session it was opening is closed) before the pipeline stops.
     /// </summary>
+#pragma warning disable CA1001 // The SemaphoreSlim's wait handle is never asked for, so it holds no OS handle and needs no Dispose.
     internal sealed class FanOut
+#pragma warning restore CA1001
     {
         private readonly CbCmdlet _cmdlet;
         private readonly int _limit;

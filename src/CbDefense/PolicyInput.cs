@@ -46,7 +46,7 @@ namespace CbDefense.Commands
             foreach (var k in new List<string>(p.Settings.Keys)) p.Settings[k] = PSObjectConverter.ToPlain(p.Settings[k]);
             foreach (var k in new List<string>(p.AdditionalProperties.Keys)) p.AdditionalProperties[k] = PSObjectConverter.ToPlain(p.AdditionalProperties[k]);
             if (p.AvSettings != null && PSObjectConverter.ToPlain(p.AvSettings) is Dictionary<string, object?> av) p.AvSettings = av;
-            foreach (var r in p.Rules ?? new PolicyRule[0])
+            foreach (var r in p.Rules ?? Array.Empty<PolicyRule>())
                 if (r != null) foreach (var k in new List<string>(r.AdditionalProperties.Keys)) r.AdditionalProperties[k] = PSObjectConverter.ToPlain(r.AdditionalProperties[k]);
             return p;
         }

@@ -6,7 +6,6 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using System.Web;
-using CbDefense;
 using CbDefense.Json;
 using CbDefense.Services;
 using CbDefense.Services.Current;

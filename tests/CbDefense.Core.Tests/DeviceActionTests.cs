@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
-using CbDefense;
 using Xunit;
 
 namespace CbDefense.Core.Tests

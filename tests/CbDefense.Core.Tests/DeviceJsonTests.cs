@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using CbDefense;
 using CbDefense.Json;
 using Xunit;
 
@@ -195,7 +194,7 @@ namespace CbDefense.Core.Tests
             var all = await s.DeviceService().Search(new DeviceQuery { HostName = pattern }, 0, null, 1000).ReadAllAsync();
             Assert.Equal(expected, all.Select(d => d.DeviceId));
             string prefix = pattern.TrimStart('*').Split('*', '?')[0];
-            if (!pattern.StartsWith("*")) Assert.Contains("hostName=" + prefix + "&", h.List[0].Uri.Query);
+            if (!pattern.StartsWith('*')) Assert.Contains("hostName=" + prefix + "&", h.List[0].Uri.Query);
             else Assert.DoesNotContain("hostName=", h.List[0].Uri.Query);
         }
 
@@ -235,8 +234,8 @@ namespace CbDefense.Core.Tests
         {
             // A sanity ratio, not a timed assertion: parse the same 20,000-device page both ways, report, and only fail if absurdly slow.
             var one = Data("device_search_hostname.json");
-            int i0 = one.IndexOf("[", one.IndexOf("\"results\"")) + 1;
-            int i1 = one.LastIndexOf("]");
+            int i0 = one.IndexOf('[', one.IndexOf("\"results\"")) + 1;
+            int i1 = one.LastIndexOf(']');
             string row = one.Substring(i0, i1 - i0).Trim();
             var sb = new System.Text.StringBuilder("{\"success\":true,\"totalResults\":20000,\"results\":[");
             for (int i = 0; i < 20000; i++) { if (i > 0) sb.Append(','); sb.Append(row); }
@@ -450,7 +449,7 @@ namespace CbDefense.Core.Tests
         {
             var h = new FakeHandler(r => r.Uri.AbsolutePath.EndsWith("/devices/_search")
                 ? FakeHandler.Json(status, status == 200 ? "{\"results\":[],\"num_found\":0}" : "{\"error_code\":\"X\",\"message\":\"no\"}")
-                : FakeHandler.Json(200, Fake.Page(0, new long[0])));
+                : FakeHandler.Json(200, Fake.Page(0, Array.Empty<long>())));
             var log = new ListLog();
             using var s = Fake.Session(h, o => o.ApiGeneration = ApiGeneration.Auto);
             Assert.Equal(ApiGeneration.Auto, s.ApiGeneration);

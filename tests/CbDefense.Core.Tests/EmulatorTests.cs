@@ -7,7 +7,6 @@ using System.Net.Http;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using CbDefense;
 using Xunit;
 
 namespace CbDefense.Core.Tests

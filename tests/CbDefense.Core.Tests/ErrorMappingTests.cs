@@ -1,8 +1,6 @@
 using System;
-using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
-using CbDefense;
 using Xunit;
 
 namespace CbDefense.Core.Tests

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using System.Web;
-using CbDefense;
 using CbDefense.Services.Legacy;
 using Xunit;
 

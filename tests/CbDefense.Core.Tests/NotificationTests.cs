@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
-using CbDefense;
 using CbDefense.Json;
 using Xunit;
 

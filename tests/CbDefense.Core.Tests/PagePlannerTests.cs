@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using CbDefense;
 using CbDefense.Search;
 using Xunit;
 

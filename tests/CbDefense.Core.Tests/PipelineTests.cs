@@ -6,7 +6,6 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
-using CbDefense;
 using Xunit;
 
 namespace CbDefense.Core.Tests
@@ -60,7 +59,7 @@ namespace CbDefense.Core.Tests
         public void HttpsRequiredUnlessLoopback(string url, bool ok)
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, Ok));
-            if (ok) { using var s = Fake.Session(h, o => o.Uri = new Uri(url)); Assert.False(s.Uri.ToString().EndsWith("/")); }
+            if (ok) { using var s = Fake.Session(h, o => o.Uri = new Uri(url)); Assert.False(s.Uri.ToString().EndsWith('/')); }
             else
             {
                 var ex = Assert.Throws<ArgumentException>(() => Fake.Session(h, o => o.Uri = new Uri(url)));
@@ -408,7 +407,7 @@ namespace CbDefense.Core.Tests
                     var buf = new byte[1024];
                     try { _ = await st.ReadAsync(buf.AsMemory(), cts.Token); } catch (Exception) { }
                     var reply = System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                    try { await st.WriteAsync(reply, 0, reply.Length, cts.Token); } catch (Exception) { }
+                    try { await st.WriteAsync(reply.AsMemory(), cts.Token); } catch (Exception) { }
                 }
             });
             try

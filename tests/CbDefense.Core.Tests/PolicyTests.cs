@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
-using CbDefense;
 using CbDefense.Json;
 using Xunit;
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Net.Http;
 using System.Text;
 using System.Threading;
@@ -30,7 +29,7 @@ namespace CbDefense.Core.Tests
         private static void AssertClean(string where, string text)
         {
             foreach (var f in Forms())
-                Assert.False(text.IndexOf(f, StringComparison.OrdinalIgnoreCase) >= 0, where + " holds the secret (" + f.Substring(0, 6) + "...): " + text.Replace(f, "<SECRET>"));
+                Assert.False(text.Contains(f, StringComparison.OrdinalIgnoreCase), where + " holds the secret (" + f.Substring(0, 6) + "...): " + text.Replace(f, "<SECRET>"));
         }
 
         public static IEnumerable<object[]> Replies()

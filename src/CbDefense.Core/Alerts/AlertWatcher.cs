@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using CbDefense.Json;
-using CbDefense.Search;
 using CbDefense.Services;
 
 namespace CbDefense

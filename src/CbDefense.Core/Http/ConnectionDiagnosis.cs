@@ -134,7 +134,9 @@ namespace CbDefense.Http
         internal static Task<bool> SpeaksTlsAsync(Uri server, CancellationToken ct) =>
             ProbeAsync(server, ct, async (tcp, token) =>
             {
+#pragma warning disable CA5359 // A diagnosis probe: it only asks whether the port speaks TLS at all; nothing is sent over it.
                 using (var ssl = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true))
+#pragma warning restore CA5359
                 {
                     await ssl.AuthenticateAsClientAsync(server.Host).ConfigureAwait(false);
                     return true;

@@ -91,7 +91,7 @@ namespace CbDefense.Http
         public static CbApiException FromStatus(string method, string path, int status, string? reasonPhrase, string text, Redactor redactor, string? note = null)
         {
             text = redactor.Redact(text);
-            PlainJson.TryParse(text, out var json);
+            _ = PlainJson.TryParse(text, out var json);
             bool isJson = json != null;
             string? server = ExtractMessage(json, out var code);
             string? snippet = isJson ? null : (text.Trim().Length == 0 ? null : Snippet(text));

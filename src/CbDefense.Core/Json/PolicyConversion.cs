@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Text;
 
@@ -61,7 +60,7 @@ namespace CbDefense.Json
                     case "sensorSettings": v1["sensor_settings"] = PolicyJson.Clone(kv.Value); break;
                     case "knownBadHashAutoDeleteDelayMs": v1["auto_delete_known_bad_hashes_delay"] = kv.Value; break;
                     case "directoryActionRules":
-                        v1["directory_action_rules"] = (kv.Value as IEnumerable<object?> ?? new object?[0]).Select(r =>
+                        v1["directory_action_rules"] = (kv.Value as IEnumerable<object?> ?? Array.Empty<object?>()).Select(r =>
                         {
                             if (!(r is IDictionary<string, object?> d)) return PolicyJson.Clone(r);
                             var o = new PlainMap();
@@ -132,7 +131,7 @@ namespace CbDefense.Json
                                 if (x.Key == "servers")
                                 {
                                     var onsite = new PlainList();
-                                    foreach (var entry in (x.Value as IEnumerable<object?> ?? new object?[0]).OfType<IDictionary<string, object?>>())
+                                    foreach (var entry in (x.Value as IEnumerable<object?> ?? Array.Empty<object?>()).OfType<IDictionary<string, object?>>())
                                     {
                                         bool preferred = entry.TryGetValue("flags", out var fl) && fl is long l && l != 0;
                                         var servers = entry.TryGetValue("server", out var sv) ? sv : null;
@@ -182,7 +181,7 @@ namespace CbDefense.Json
                     case "sensor_settings": settings["sensorSettings"] = PolicyJson.Clone(kv.Value); break;
                     case "auto_delete_known_bad_hashes_delay": settings["knownBadHashAutoDeleteDelayMs"] = kv.Value; break;
                     case "directory_action_rules":
-                        settings["directoryActionRules"] = (kv.Value as IEnumerable<object?> ?? new object?[0]).Select(r =>
+                        settings["directoryActionRules"] = (kv.Value as IEnumerable<object?> ?? Array.Empty<object?>()).Select(r =>
                         {
                             if (!(r is IDictionary<string, object?> d)) return PolicyJson.Clone(r);
                             var o = new PlainMap();
@@ -245,7 +244,7 @@ namespace CbDefense.Json
                             {
                                 if (x.Key == "servers_for_onsite_devices")
                                 {
-                                    o["servers"] = (x.Value as IEnumerable<object?> ?? new object?[0]).OfType<IDictionary<string, object?>>().Select(e => (object?)new PlainMap
+                                    o["servers"] = (x.Value as IEnumerable<object?> ?? Array.Empty<object?>()).OfType<IDictionary<string, object?>>().Select(e => (object?)new PlainMap
                                     {
                                         ["server"] = new PlainList { e.TryGetValue("server", out var s) ? s : null },
                                         ["regId"] = null,

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 
 namespace CbDefense.Json
@@ -13,7 +12,7 @@ namespace CbDefense.Json
     internal sealed class PolicySchema
     {
         public static readonly PolicySchema V3 = new PolicySchema(ApiGeneration.Legacy, "priorityLevel", "systemPolicy", "latestRevision", null,
-            "policy", new string[0], "sensorSettings", "avSettings", "directoryActionRules", "knownBadHashAutoDeleteDelayMs", nestedDirectoryActions: true);
+            "policy", Array.Empty<string>(), "sensorSettings", "avSettings", "directoryActionRules", "knownBadHashAutoDeleteDelayMs", nestedDirectoryActions: true);
         public static readonly PolicySchema V1 = new PolicySchema(ApiGeneration.Current, "priority_level", "is_system", null, "position",
             null, new[] { "org_key", "num_devices" }, "sensor_settings", "av_settings", "directory_action_rules", "auto_delete_known_bad_hashes_delay",
             nestedDirectoryActions: false);

@@ -6,7 +6,6 @@ using System.Net.Http;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using CbDefense.Http;
-using CbDefense.Json;
 
 namespace CbDefense
 {

@@ -45,7 +45,7 @@ namespace CbDefense.Services
         Task<Policy> CreateAsync(IDictionary<string, object?> document, CallContext ctx);
 
         /// <summary>
-        /// The document that replaces policy <paramref name="id"/> with <paramref name="source"/> (of either generation):
+        /// The document that replaces policy <paramref name="target"/> with <paramref name="source"/> (of either generation):
         /// its fields and settings, the target's server-managed fields (read from <paramref name="target"/>), checked.
         /// </summary>
         IDictionary<string, object?> PrepareReplace(Policy source, Policy target, ICallLog? log);

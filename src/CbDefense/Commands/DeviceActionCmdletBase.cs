@@ -4,8 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Text;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace CbDefense.Commands
 {

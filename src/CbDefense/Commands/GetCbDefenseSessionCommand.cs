@@ -25,7 +25,7 @@ namespace CbDefense.Commands
             var all = SessionRegistry.All;
             foreach (var s in all.Where(s => Id == null || Id.Contains(s.Id)))
                 WriteObject(s);
-            foreach (int missing in (Id ?? new int[0]).Where(i => !all.Any(s => s.Id == i)))
+            foreach (int missing in (Id ?? System.Array.Empty<int>()).Where(i => !all.Any(s => s.Id == i)))
             {
                 WriteError(new ErrorRecord(
                     new ItemNotFoundException($"There is no open session with Id {missing}."),

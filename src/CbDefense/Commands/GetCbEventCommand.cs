@@ -110,7 +110,7 @@ namespace CbDefense.Commands
                 IpAddress = IpAddress, Sha256Hash = Sha256Hash, ApplicationName = ApplicationName, EventType = EventType,
                 SearchWindow = SearchWindow, StartTime = StartTime, EndTime = EndTime,
             };
-            foreach (var clause in Filter ?? new string[0]) query.Filters.Add(clause);
+            foreach (var clause in Filter ?? Array.Empty<string>()) query.Filters.Add(clause);
 
             ulong skip = PagingParameters.Skip, first = PagingParameters.First;
             Search.PagedSearch<Event> search;

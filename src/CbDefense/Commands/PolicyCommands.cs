@@ -40,7 +40,7 @@ namespace CbDefense.Commands
             }
 
             IReadOnlyList<Policy> all;
-            var patterns = (Name ?? new string[0]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
+            var patterns = (Name ?? Array.Empty<string>()).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToArray();
             try
             {
                 all = Run(ctx => policies.ListAsync(ctx, Name == null ? (Func<string, bool>?)null : n => patterns.Any(w => w.IsMatch(n))));

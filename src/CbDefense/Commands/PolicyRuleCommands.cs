@@ -106,7 +106,7 @@ namespace CbDefense.Commands
             }
             catch (CbObjectNotFoundException ex) { WriteCbError(ex, "PolicyNotFound", PolicyId); return; }
             catch (Exception ex) when (IsReportable(ex)) { WriteCbError(ex, "AddPolicyRuleFailed", rule); return; }
-            WriteVerbose("Added rule " + (ruleId?.ToString() ?? "(no id in the reply)") + " to policy " + PolicyId + ".");
+            WriteVerbose("Added rule " + (ruleId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(no id in the reply)") + " to policy " + PolicyId + ".");
             if (!PassThru) return;
             try
             {

@@ -136,7 +136,7 @@ namespace CbDefense.Services.Current
             _queryTerms.Add(terms.Count == 1 ? terms[0] : "(" + string.Join(" OR ", terms) + ")");
         }
 
-        /// <summary>The body of a job for <paramref name="range"/> keeping <paramref name="rows"/> rows.</summary>
+        /// <summary>The body of a job for the range <paramref name="lo"/>..<paramref name="hi"/> keeping <paramref name="rows"/> rows.</summary>
         internal Dictionary<string, object?> BuildJobBody(long? lo, long? hi, int rows)
         {
             var body = new Dictionary<string, object?>(StringComparer.Ordinal);

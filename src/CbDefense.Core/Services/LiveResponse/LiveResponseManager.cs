@@ -25,7 +25,9 @@ namespace CbDefense.Services.LiveResponse
     /// reuses a device's open session, keeps them alive with the keepalive route, re-creates one the server lost, and
     /// closes them all when the CbDefense session is disposed, the module is removed or the process exits.
     /// </summary>
+#pragma warning disable CA1001 // The keepalive timer is disposed by StopKeepalive, when the last session closes and in CloseAll.
     internal sealed class LiveResponseManager
+#pragma warning restore CA1001
     {
         private static readonly ConcurrentDictionary<LiveResponseManager, bool> Live = new ConcurrentDictionary<LiveResponseManager, bool>();
         private static int _exitHooked;
