@@ -423,85 +423,18 @@ internal sealed class AlertSearch
             int c = b.CreateTime.CompareTo(a.CreateTime);
             return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
         };
-        if (el.ValueKind == JsonValueKind.Null || el.ValueKind == JsonValueKind.Undefined)
+        var err = SortSpec.Parse(el, SortFields, "backend_timestamp", out var items);
+        if (err != null)
         {
-            reversed = true;
-            return null;
+            return err;
         }
-        if (el.ValueKind != JsonValueKind.Array)
-        {
-            return SearchError.Arg("sort must be an array such as [{\"field\": \"backend_timestamp\", \"order\": \"ASC\"}]");
-        }
-        var keys = new List<Comparison<Alert>>();
-        var names = new List<(string Field, int Dir)>();
-        int i = 0;
-        foreach (var s in el.EnumerateArray())
-        {
-            string where = "sort[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-            i++;
-            if (s.ValueKind != JsonValueKind.Object)
-            {
-                return SearchError.Arg(where + " must be an object {\"field\": ..., \"order\": \"ASC\"|\"DESC\"}");
-            }
-            if (!s.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String)
-            {
-                return SearchError.Arg(where + ".field is required; sortable fields: " + string.Join(", ", SortFields));
-            }
-            string field = f.GetString()!;
-            if (Array.IndexOf(SortFields, field) < 0)
-            {
-                return SearchError.Arg(where + ".field: '" + field + "' is not sortable; sortable fields: " + string.Join(", ", SortFields));
-            }
-            int dir = 1;
-            if (s.TryGetProperty("order", out var o) && o.ValueKind != JsonValueKind.Null)
-            {
-                string? order = o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                if (string.Equals(order, "DESC", StringComparison.OrdinalIgnoreCase))
-                {
-                    dir = -1;
-                }
-                else if (!string.Equals(order, "ASC", StringComparison.OrdinalIgnoreCase))
-                {
-                    return SearchError.Arg(where + ".order: " + o.GetRawText() + " is not valid; allowed values: ASC, DESC");
-                }
-            }
-            foreach (var p in s.EnumerateObject())
-            {
-                if (p.Name != "field" && p.Name != "order")
-                {
-                    return SearchError.Arg(where + "." + p.Name + " is not valid; a sort item has field and order");
-                }
-            }
-            keys.Add(Key(field, dir));
-            names.Add((field, dir));
-        }
-        if (keys.Count == 0)
-        {
-            reversed = true;
-            return null;
-        }
-        if (names[0] == ("backend_timestamp", 1) && (names.Count == 1 || names[1] == ("id", 1)))
-        {
-            natural = true;
-        }
-        else if (names.Count == 1 && names[0] == ("backend_timestamp", -1))
+        if (items.Count == 0 || (items.Count == 1 && items[0] == ("backend_timestamp", -1)))
         {
             reversed = true; // the default order
             return null;
         }
-        var all = keys.ToArray();
-        comparison = (a, b) =>
-        {
-            foreach (var k in all)
-            {
-                int c = k(a, b);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-            return string.CompareOrdinal(a.Id, b.Id);
-        };
+        natural = items[0] == ("backend_timestamp", 1) && (items.Count == 1 || items[1] == ("id", 1));
+        comparison = SortSpec.Chain<Alert>(items, Key, (a, b) => string.CompareOrdinal(a.Id, b.Id));
         return null;
     }
 }

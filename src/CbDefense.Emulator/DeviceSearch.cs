@@ -503,78 +503,13 @@ internal sealed class DeviceSearch
     public static SearchError? ParseSort(JsonElement el, out Comparison<Device>? comparison)
     {
         comparison = null;
-        if (el.ValueKind == JsonValueKind.Null || el.ValueKind == JsonValueKind.Undefined)
+        var err = SortSpec.Parse(el, SortFields, "name", out var items);
+        if (err != null || items.Count == 0 || items[0] == ("id", 1))
         {
-            return null;
+            return err; // id ascending first: already a total order, the natural one
         }
-        if (el.ValueKind != JsonValueKind.Array)
-        {
-            return SearchError.Arg("sort must be an array such as [{\"field\": \"name\", \"order\": \"ASC\"}]");
-        }
-        var keys = new List<Comparison<Device>>();
-        bool natural = true;
-        int i = 0;
-        foreach (var s in el.EnumerateArray())
-        {
-            string where = "sort[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-            i++;
-            if (s.ValueKind != JsonValueKind.Object)
-            {
-                return SearchError.Arg(where + " must be an object {\"field\": ..., \"order\": \"ASC\"|\"DESC\"}");
-            }
-            if (!s.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String)
-            {
-                return SearchError.Arg(where + ".field is required; sortable fields: " + string.Join(", ", SortFields));
-            }
-            string field = f.GetString()!;
-            if (Array.IndexOf(SortFields, field) < 0)
-            {
-                return SearchError.Arg(where + ".field: '" + field + "' is not sortable; sortable fields: " + string.Join(", ", SortFields));
-            }
-            int dir = 1;
-            if (s.TryGetProperty("order", out var o) && o.ValueKind != JsonValueKind.Null)
-            {
-                string? order = o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                if (string.Equals(order, "DESC", StringComparison.OrdinalIgnoreCase))
-                {
-                    dir = -1;
-                }
-                else if (!string.Equals(order, "ASC", StringComparison.OrdinalIgnoreCase))
-                {
-                    return SearchError.Arg(where + ".order: " + o.GetRawText() + " is not valid; allowed values: ASC, DESC");
-                }
-            }
-            foreach (var p in s.EnumerateObject())
-            {
-                if (p.Name != "field" && p.Name != "order")
-                {
-                    return SearchError.Arg(where + "." + p.Name + " is not valid; a sort item has field and order");
-                }
-            }
-            if (keys.Count == 0 && field == "id" && dir == 1)
-            {
-                return null; // id ascending first: already a total order, the natural one
-            }
-            natural = false;
-            keys.Add(KeyComparison(field, dir));
-        }
-        if (natural)
-        {
-            return null;
-        }
-        var all = keys.ToArray();
-        comparison = (a, b) =>
-        {
-            foreach (var k in all)
-            {
-                int c = k(a, b);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-            return a.DeviceId.CompareTo(b.DeviceId); // tie-break: a total, stable order for paging
-        };
+        // tie-break: a total, stable order for paging
+        comparison = SortSpec.Chain<Device>(items, KeyComparison, (a, b) => a.DeviceId.CompareTo(b.DeviceId));
         return null;
     }
 }

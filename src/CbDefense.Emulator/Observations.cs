@@ -523,62 +523,12 @@ internal sealed class ObservationSearch
     public static SearchError? ParseSort(JsonElement el, out Comparison<Observation> comparison)
     {
         comparison = Observation.CompareByTimeDesc;
-        if (el.ValueKind == JsonValueKind.Null || el.ValueKind == JsonValueKind.Undefined)
+        var err = SortSpec.Parse(el, SortFields, "device_timestamp", out var items);
+        if (err == null && items.Count > 0)
         {
-            return null;
+            comparison = SortSpec.Chain<Observation>(items, Key, (a, b) => string.CompareOrdinal(a.ObservationId, b.ObservationId));
         }
-        if (el.ValueKind != JsonValueKind.Array)
-        {
-            return SearchError.Arg("sort must be an array such as [{\"field\": \"device_timestamp\", \"order\": \"ASC\"}]");
-        }
-        var keys = new List<Comparison<Observation>>();
-        int i = 0;
-        foreach (var s in el.EnumerateArray())
-        {
-            string where = "sort[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-            i++;
-            if (s.ValueKind != JsonValueKind.Object || !s.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String)
-            {
-                return SearchError.Arg(where + " must be an object {\"field\": ..., \"order\": \"ASC\"|\"DESC\"}; sortable fields: " + string.Join(", ", SortFields));
-            }
-            string field = f.GetString()!;
-            if (Array.IndexOf(SortFields, field) < 0)
-            {
-                return SearchError.Arg(where + ".field: '" + field + "' is not sortable; sortable fields: " + string.Join(", ", SortFields));
-            }
-            int dir = 1;
-            if (s.TryGetProperty("order", out var o) && o.ValueKind != JsonValueKind.Null)
-            {
-                string? order = o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                if (string.Equals(order, "DESC", StringComparison.OrdinalIgnoreCase))
-                {
-                    dir = -1;
-                }
-                else if (!string.Equals(order, "ASC", StringComparison.OrdinalIgnoreCase))
-                {
-                    return SearchError.Arg(where + ".order: " + o.GetRawText() + " is not valid; allowed values: ASC, DESC");
-                }
-            }
-            keys.Add(Key(field, dir));
-        }
-        if (keys.Count == 0)
-        {
-            return null;
-        }
-        var all = keys.ToArray();
-        comparison = (a, b) =>
-        {
-            foreach (var k in all)
-            {
-                int c = k(a, b);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-            return string.CompareOrdinal(a.ObservationId, b.ObservationId);
-        };
-        return null;
+        return err;
     }
 }
 

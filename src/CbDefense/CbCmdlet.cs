@@ -315,60 +315,6 @@ namespace CbDefense.Commands
             }
         }
 
-        /// <summary>
-        /// Writes every item of a paged search as it is parsed, page by page, with a progress bar once a second page is
-        /// needed. With -IncludeTotalCount the first page is held until the total is written. A failure is a terminating
-        /// error after what was read so far has been written.
-        /// </summary>
-        internal void WriteSearch<T>(Search.PagedSearch<T> search, PagedProgress<T> progress, PagingParameters paging, string errorId, object? target, string noun)
-            where T : class
-        {
-            bool firstPage = true;
-            try
-            {
-                while (!search.IsComplete)
-                {
-                    var buffered = firstPage && paging.IncludeTotalCount ? new List<T>() : null;
-                    try
-                    {
-                        RunStreaming<T, bool>((ctx, sink) => search.NextPageAsync(sink, ctx), item =>
-                        {
-                            if (buffered != null) buffered.Add(item);
-                            else WriteObject(item);
-                        });
-                    }
-                    catch (Exception ex) when (IsReportable(ex))
-                    {
-                        progress.Complete();
-                        if (buffered != null) WriteTotal(search, paging, noun);
-                        foreach (var item in buffered ?? new List<T>()) WriteObject(item);
-                        ThrowCbError(ex, errorId, target);
-                        return;
-                    }
-                    if (buffered != null)
-                    {
-                        WriteTotal(search, paging, noun);
-                        foreach (var item in buffered) WriteObject(item);
-                    }
-                    firstPage = false;
-                    progress.Update(search);
-                }
-            }
-            finally
-            {
-                progress.Complete();
-            }
-        }
-
-        private void WriteTotal<T>(Search.PagedSearch<T> search, PagingParameters paging, string noun) where T : class
-        {
-            if (!search.ServerTotal.HasValue) return;
-            if (!search.TotalIsExact)
-                WriteVerbose("The server matched " + search.ServerTotal.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " " + noun +
-                             " before the filters applied on the client; the number of results is not known in advance.");
-            WriteObject(paging.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
-        }
-
         /// <summary>The session's API generation (an Auto session finds it out now, with its one probe).</summary>
         internal ApiGeneration SessionGeneration(Session session) => Services(session).Generation;
 

@@ -12,7 +12,7 @@ namespace CbDefense.Commands
     /// <summary>Searches alerts (v7 on the current API, v6 on the legacy generation) page by page, or gets alerts by id.</summary>
     [Cmdlet(VerbsCommon.Get, "CbAlert", DefaultParameterSetName = ListSet, SupportsPaging = true)]
     [OutputType(typeof(Alert))]
-    public sealed class GetCbAlertCommand : CbSessionCmdlet
+    public sealed class GetCbAlertCommand : PagedSearchCmdlet<Alert>
     {
         private const string ListSet = "List";
         private const string IdSet = "Id";
@@ -106,11 +106,10 @@ namespace CbDefense.Commands
                 return;
             }
             var query = AlertQueryBuilder.Build(this);
-            ulong skip = PagingParameters.Skip, first = PagingParameters.First;
             PagedSearch<Alert> search;
             try
             {
-                search = alerts.Search(query, (long)Math.Min(skip, long.MaxValue), first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);
+                search = alerts.Search(query, PagingSkip, PagingFirst, PageSize);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException)
             {
@@ -118,7 +117,7 @@ namespace CbDefense.Commands
                 return;
             }
             var progress = new PagedProgress<Alert>(this, ProgressId, "Get-CbAlert", "Reading alerts from " + session.Uri, "alerts");
-            WriteSearch(search, progress, PagingParameters, "GetAlertsFailed", query, "alerts");
+            WriteSearch(search, progress, "alerts", "GetAlertsFailed", query);
         }
 
         protected override void EndProcessing() => _byId?.WriteReady(true, (_, a) => WriteObject(a), WriteIdError);

@@ -8,7 +8,7 @@ namespace CbDefense.Commands
     /// <summary>Lists devices page by page (streaming), or fetches devices by id.</summary>
     [Cmdlet(VerbsCommon.Get, "CbDevice", DefaultParameterSetName = ListSet, SupportsPaging = true)]
     [OutputType(typeof(Device))]
-    public sealed class GetCbDeviceCommand : CbSessionCmdlet
+    public sealed class GetCbDeviceCommand : PagedSearchCmdlet<Device>
     {
         private const string ListSet = "List";
         private const string IdSet = "Id";
@@ -132,24 +132,21 @@ namespace CbDefense.Commands
         {
             var session = GetSession();
             var query = BuildQuery();
-            ulong skip = PagingParameters.Skip, first = PagingParameters.First;
             PagedSearch<Device> search;
             try
             {
                 var devices = Services(session).Devices;
                 if (PageSize > devices.MaximumPageSize)
                     throw new ArgumentException("-PageSize " + PageSize + " is more than the device search takes (" + devices.MaximumPageSize + " rows).");
-                search = devices.Search(query, (long)Math.Min(skip, long.MaxValue), first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);
+                search = devices.Search(query, PagingSkip, PagingFirst, PageSize);
             }
             catch (ArgumentException ex)
             {
                 ThrowCbError(ex, "InvalidFilter", query);
                 return;
             }
-            if (search.Explanation != null) WriteVerbose(search.Explanation);
-
             var progress = new PagedProgress<Device>(this, ProgressId, "Get-CbDevice", "Reading devices from " + session.Uri, "devices");
-            WriteSearch(search, progress, PagingParameters, "GetDevicesFailed", query, "devices");
+            WriteSearch(search, progress, "devices", "GetDevicesFailed", query);
         }
     }
 
