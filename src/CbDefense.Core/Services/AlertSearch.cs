@@ -142,6 +142,30 @@ namespace CbDefense.Services
             return new List<object?> { v };
         }
 
+        /// <summary>The criteria both generations name alike (the policy under <paramref name="policyField"/>); each
+        /// service adds what it names its own way.</summary>
+        internal static Dictionary<string, object?> SharedCriteria(AlertQuery q, string policyField)
+        {
+            var c = new Dictionary<string, object?>(StringComparer.Ordinal);
+            AddList(c, "id", q.Id.Cast<object?>());
+            AddList(c, "type", q.Type.Select(t => (object?)t.ToUpperInvariant()));
+            if (q.MinimumSeverity.HasValue) c["minimum_severity"] = q.MinimumSeverity.Value;
+            AddList(c, "device_id", q.DeviceId.Cast<object?>());
+            AddList(c, "device_name", q.DeviceName.Cast<object?>());
+            AddList(c, "threat_id", q.ThreatId.Cast<object?>());
+            AddList(c, "process_name", q.ProcessName.Cast<object?>());
+            AddList(c, "process_sha256", q.ProcessSha256.Cast<object?>());
+            AddList(c, policyField, q.PolicyName.Cast<object?>());
+            return c;
+        }
+
+        /// <summary>Sets <paramref name="key"/> to the values when there are any.</summary>
+        internal static void AddList(Dictionary<string, object?> criteria, string key, IEnumerable<object?> values)
+        {
+            var l = values.ToList();
+            if (l.Count > 0) criteria[key] = l;
+        }
+
         internal Dictionary<string, object?> BuildBody(int rows, long start)
         {
             var body = new Dictionary<string, object?>(StringComparer.Ordinal);

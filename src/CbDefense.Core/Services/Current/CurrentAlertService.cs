@@ -45,23 +45,9 @@ namespace CbDefense.Services.Current
 
         private static Dictionary<string, object?> V7Criteria(AlertQuery q)
         {
-            var c = new Dictionary<string, object?>(StringComparer.Ordinal);
-            void Add(string key, IEnumerable<object?> values)
-            {
-                var l = values.ToList();
-                if (l.Count > 0) c[key] = l;
-            }
-            Add("id", q.Id.Cast<object?>());
-            Add("type", q.Type.Select(t => (object?)t.ToUpperInvariant()));
-            if (q.MinimumSeverity.HasValue) c["minimum_severity"] = q.MinimumSeverity.Value;
-            Add("device_id", q.DeviceId.Cast<object?>());
-            Add("device_name", q.DeviceName.Cast<object?>());
-            Add("threat_id", q.ThreatId.Cast<object?>());
-            Add("workflow_status", q.Status.Select(s => (object?)s.ToUpperInvariant()));
-            Add("determination_value", q.Determination.Select(s => (object?)s.ToUpperInvariant()));
-            Add("process_name", q.ProcessName.Cast<object?>());
-            Add("process_sha256", q.ProcessSha256.Cast<object?>());
-            Add("device_policy", q.PolicyName.Cast<object?>());
+            var c = AlertSearch.SharedCriteria(q, "device_policy");
+            AlertSearch.AddList(c, "workflow_status", q.Status.Select(s => (object?)s.ToUpperInvariant()));
+            AlertSearch.AddList(c, "determination_value", q.Determination.Select(s => (object?)s.ToUpperInvariant()));
             return c;
         }
 

@@ -50,21 +50,7 @@ namespace CbDefense.Services.Legacy
         /// <summary>The v6 criteria for the parameters; what v6 cannot express is refused, never dropped.</summary>
         private static Dictionary<string, object?> V6Criteria(AlertQuery q)
         {
-            var c = new Dictionary<string, object?>(StringComparer.Ordinal);
-            void Add(string key, IEnumerable<object?> values)
-            {
-                var l = values.ToList();
-                if (l.Count > 0) c[key] = l;
-            }
-            Add("id", q.Id.Cast<object?>());
-            Add("type", q.Type.Select(t => (object?)t.ToUpperInvariant()));
-            if (q.MinimumSeverity.HasValue) c["minimum_severity"] = q.MinimumSeverity.Value;
-            Add("device_id", q.DeviceId.Cast<object?>());
-            Add("device_name", q.DeviceName.Cast<object?>());
-            Add("threat_id", q.ThreatId.Cast<object?>());
-            Add("process_name", q.ProcessName.Cast<object?>());
-            Add("process_sha256", q.ProcessSha256.Cast<object?>());
-            Add("policy_name", q.PolicyName.Cast<object?>());
+            var c = AlertSearch.SharedCriteria(q, "policy_name");
             if (q.Status.Count > 0)
             {
                 var states = new List<object?>();
