@@ -33,9 +33,12 @@ BeforeAll {
     function script:Get-Mark($Proxy) { (Get-TestProxyLog $Proxy).Count }
     # The proxy's log lines for requests to an emulator since a mark: plain ones (GET http://127.0.0.1:port/...) and
     # tunnels (CONNECT 127.0.0.1:port); waits for -Count of them at most a few seconds.
-    function script:Get-Relayed($Proxy, $Emulator, [int] $Mark, [string] $Method = 'GET', [int] $Count = 1) {
+    # The proxy's log lines for requests to the emulator; with -Match, only those that also match it, waited for (squid
+    # logs a tunnel when it closes, after the 407 line of its first attempt: waiting for any line would race it).
+    function script:Get-Relayed($Proxy, $Emulator, [int] $Mark, [string] $Method = 'GET', [int] $Count = 1, [string] $Match) {
         $target = if ($Method -eq 'CONNECT') { ([uri]$Emulator.Uri).Authority } else { $Emulator.Uri + '/' }
         $pattern = " $Method $([regex]::Escape($target))"
+        if ($Match) { $pattern = "(?=.*$Match)(?=.*$pattern)" }
         @(Wait-TestProxyLog $Proxy -Pattern $pattern -Skip $Mark -Count $Count | Where-Object { $_ -match $pattern })
     }
     # Everything a user could see of a failure, as text.
@@ -126,7 +129,7 @@ Describe '-Proxy' {
         "$($s.Proxy)" | Should -Be "$($auth.Uri)/"
         ($s | Format-List * -Force | Out-String) + ($s | ConvertTo-Json -Depth 3) | Should -Not -Match ([regex]::Escape($escaped))
         $s | Disconnect-CbDefense
-        @(Get-Relayed $auth $tls $mark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
+        @(Get-Relayed $auth $tls $mark -Method CONNECT -Match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) ").Count | Should -BeGreaterOrEqual 1
     }
 }
 
@@ -142,8 +145,7 @@ Describe '-ProxyCredential and a proxy that asks for authentication' {
         $s = Connect-Via $target @{ Proxy = $auth.Uri; ProxyCredential = $proxyUser } -WarningAction SilentlyContinue
         @(Get-CbDevice -First 2 -Session $s).Count | Should -Be 2
         $s | Disconnect-CbDefense
-        $relayed = Get-Relayed $auth $target $mark -Method $Method
-        @($relayed | Where-Object { $_ -match "$Logged \d+ $Method \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
+        @(Get-Relayed $auth $target $mark -Method $Method -Match "$Logged \d+ $Method \S+ $($proxyUser.UserName) ").Count | Should -BeGreaterOrEqual 1
     }
 
     It '<Case> fails at once over <Scheme> with a 407 ErrorRecord that holds no secret' -ForEach @(
@@ -173,7 +175,7 @@ Describe '-ProxyCredential and a proxy that asks for authentication' {
         $text | Should -Not -Match '<html'
         # One attempt (the request, then once more with the credential if there is one), never a retry.
         @($verbose | Where-Object { "$_" -like '*before retry*' }) | Should -BeNullOrEmpty
-        $denied = @(Get-Relayed $auth $target $mark -Method $Method | Where-Object { $_ -match 'TCP_DENIED/407' })
+        $denied = @(Get-Relayed $auth $target $mark -Method $Method -Match 'TCP_DENIED/407')
         $denied.Count | Should -BeIn $(if ($Wrong) { 1, 2 } else { 1 })
         Get-EmulatorRequests $target | Should -BeNullOrEmpty
     }
@@ -190,7 +192,7 @@ Describe 'The profile''s proxy and -NoProxy' {
         "$($s.Proxy)" | Should -Be "$($auth.Uri)/"
         @(Get-CbDevice -First 2 -Session $s).Count | Should -Be 2
         $s | Disconnect-CbDefense
-        @(Get-Relayed $auth $tls $mark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
+        @(Get-Relayed $auth $tls $mark -Method CONNECT -Match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) ").Count | Should -BeGreaterOrEqual 1
     }
 
     It 'proxy = host:port (no scheme) is an http proxy; -NoProxy goes around it' {
@@ -283,7 +285,7 @@ $key = ConvertTo-SecureString $Secret -AsPlainText -Force
         $result.Credential.Error | Should -BeNullOrEmpty
         $result.Credential.Count | Should -Be 1
         $result.Credential.Proxy | Should -Be "$($auth.Uri)/"
-        @(Get-Relayed $auth $tls $authMark -Method CONNECT | Where-Object { $_ -match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) " }).Count | Should -BeGreaterOrEqual 1
+        @(Get-Relayed $auth $tls $authMark -Method CONNECT -Match "TCP_TUNNEL/200 \d+ CONNECT \S+ $($proxyUser.UserName) ").Count | Should -BeGreaterOrEqual 1
     }
 }
 
@@ -302,6 +304,6 @@ Describe 'A proxy whose rules refuse the server' {
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.Exception.Message | Should -BeLike "*proxy $($strict.Uri) refused to open a tunnel to 127.0.0.1:$(([uri]$tls.Uri).Port) (HTTP 403*-NoProxy*"
         @($verbose | Where-Object { "$_" -like '*before retry*' }) | Should -BeNullOrEmpty
-        @(Get-Relayed $strict $tls $mark -Method CONNECT | Where-Object { $_ -match 'TCP_DENIED/403' }).Count | Should -Be 1
+        @(Get-Relayed $strict $tls $mark -Method CONNECT -Match 'TCP_DENIED/403').Count | Should -Be 1
     }
 }
