@@ -54,17 +54,19 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task Throttle_Window_BlocksAndExtends()
     {
-        await AddFault("{\"kind\": \"throttle\", \"retryAfter\": 1, \"window\": true, \"count\": 1}");
+        // A 3 s window and 1.8 s steps: each step has 1.2 s of slack for a loaded machine (a step can only take longer,
+        // which keeps the later checks true: the third request is always past the first window).
+        await AddFault("{\"kind\": \"throttle\", \"retryAfter\": 3, \"window\": true, \"count\": 1}");
         var sw = Stopwatch.StartNew();
         Assert.Equal(429, (await _emu.Get(Devices)).Code);
-        await Task.Delay(600);
+        await Task.Delay(1800);
         Assert.Equal(429, (await _emu.Get(Emu.V3 + "/policy")).Code); // inside the window: blocked and extended
-        await Task.Delay(600);
+        await Task.Delay(1800);
+        Assert.True(sw.ElapsedMilliseconds >= 3000);
         Assert.Equal(429, (await _emu.Get(Devices)).Code); // only still blocked because of the extension
-        Assert.True(sw.ElapsedMilliseconds >= 1000);
         var faults = await _emu.Ok("/_emulator/faults", null);
         Assert.Equal(JsonValueKind.String, faults.GetProperty("throttledUntil").ValueKind);
-        await Task.Delay(1150);
+        await Task.Delay(3300);
         Assert.Equal(200, (await _emu.Get(Devices)).Code);
     }
 
