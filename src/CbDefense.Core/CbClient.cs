@@ -171,6 +171,18 @@ namespace CbDefense
         }
 
         /// <summary>
+        /// Reads a list reply like <see cref="ReadListAsync{T}"/>, handing each item to <paramref name="each"/> as soon as it is
+        /// parsed instead of collecting the page (so the caller writes it while the rest arrives).
+        /// </summary>
+        internal async Task<ReplyEnvelope> ReadEachAsync(ResponseInfo info, Stream body, string itemsKey, Action<Dictionary<string, object?>> each)
+        {
+            ReplyEnvelope env = new ReplyEnvelope();
+            await ParseJsonAsync(info, body, s => ListJsonReader.ReadEach(s, itemsKey, each, out env)).ConfigureAwait(false);
+            ErrorMapper.ThrowIfReportsFailure(info, env);
+            return env;
+        }
+
+        /// <summary>
         /// Checks that the reply has a JSON body, then reads it with <paramref name="read"/>; malformed or truncated JSON is a
         /// CbInvalidResponseException (which the transport retries for requests safe to repeat).
         /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
@@ -88,15 +89,11 @@ namespace CbDefense.Commands
         protected TResult RunStreaming<TItem, TResult>(Func<CallContext, Action<TItem>, Task<TResult>> call, Action<TItem> write)
         {
             var log = Log;
-            var items = new System.Collections.Concurrent.ConcurrentQueue<TItem>();
+            var handOff = new HandOff<TItem>(log.Signal);
             Task<TResult> task;
             try
             {
-                task = call(new CallContext(_cts.Token, log), item =>
-                {
-                    items.Enqueue(item);
-                    log.Signal.Set();
-                });
+                task = call(new CallContext(_cts.Token, log), handOff.Add);
             }
             finally
             {
@@ -110,9 +107,10 @@ namespace CbDefense.Commands
                 {
                     bool done = task.IsCompleted;
                     Drain(log);
-                    while (items.TryDequeue(out var item)) write(item);
+                    handOff.WriteAll(write);
                     if (done) break;
-                    WaitHandle.WaitAny(handles);
+                    if (handOff.StartWaiting() && !task.IsCompleted) WaitHandle.WaitAny(handles, HandOff<TItem>.LatencyMs);
+                    handOff.StopWaiting();
                 }
                 finished = true;
             }
@@ -127,6 +125,58 @@ namespace CbDefense.Commands
             if (task.IsCanceled || (task.IsFaulted && task.Exception!.InnerException is OperationCanceledException && _cts.IsCancellationRequested))
                 throw new PipelineStoppedException();
             return task.GetAwaiter().GetResult();
+        }
+
+        /// <summary>
+        /// Items a Core call hands out (on a thread-pool thread) on their way to the pipeline thread. Waking the pipeline
+        /// thread for every item costs more than writing it (a signal and a context switch per device, a third of the time of
+        /// a 100,000-device listing), so the caller is woken when a batch is waiting, and otherwise finds what arrived within
+        /// <see cref="LatencyMs"/> (or when the call ends): a result never waits longer than that to be written.
+        /// </summary>
+        private sealed class HandOff<TItem>
+        {
+            internal const int Batch = 64;
+            internal const int LatencyMs = 10;
+            private readonly ConcurrentQueue<TItem> _items = new ConcurrentQueue<TItem>();
+            private readonly AutoResetEvent _signal;
+            private int _pending;
+            private int _waiting;
+
+            public HandOff(AutoResetEvent signal) { _signal = signal; }
+
+            /// <summary>Producer side: queues the item; wakes the waiting pipeline thread once a batch is queued.</summary>
+            public void Add(TItem item)
+            {
+                _items.Enqueue(item);
+                if (Interlocked.Increment(ref _pending) >= Batch && Interlocked.CompareExchange(ref _waiting, 0, 1) == 1) _signal.Set();
+            }
+
+            /// <summary>Pipeline side: writes everything queued so far, in order.</summary>
+            public void WriteAll(Action<TItem> write)
+            {
+                int n = 0;
+                try
+                {
+                    while (_items.TryDequeue(out var item))
+                    {
+                        n++;
+                        write(item);
+                    }
+                }
+                finally
+                {
+                    if (n > 0) Interlocked.Add(ref _pending, -n);
+                }
+            }
+
+            /// <summary>Announces the pipeline thread is about to wait; false when a batch is already queued (no wait).</summary>
+            public bool StartWaiting()
+            {
+                Interlocked.Exchange(ref _waiting, 1);
+                return Volatile.Read(ref _pending) < Batch;
+            }
+
+            public void StopWaiting() => Interlocked.Exchange(ref _waiting, 0);
         }
 
         protected void Run(Func<CallContext, Task> call) => Run(async ctx => { await call(ctx).ConfigureAwait(false); return true; });

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.Tasks;
 using CbDefense.Json;
 using CbDefense.Search;
@@ -341,6 +342,43 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public void AnAdoptingReaderHandsTheParsedObjectOnWhileACopyingOneLeavesItAlone()
+        {
+            var parsed = Plain("{\"a\":1,\"b\":\"x\",\"c\":{\"d\":2,\"e\":3}}");
+            var copying = new FieldReader(parsed);
+            Assert.Equal(1L, copying.Long("a"));
+            Assert.Equal(2L, copying.Object("c", r => r)!.Long("d"));
+            Assert.Equal(3, parsed.Count); // the caller's dictionary, nested ones included, is left as it was
+            Assert.Equal(2, ((Dictionary<string, object?>)parsed["c"]!).Count);
+            Assert.NotSame(parsed, copying.TakeRest());
+
+            var adopting = FieldReader.Adopt(parsed);
+            Assert.Equal(1L, adopting.Long("a"));
+            var nested = adopting.Object("c", r => r)!;
+            Assert.Equal(2L, nested.Long("d"));
+            var kept = adopting.TakeRest();
+            Assert.Same(parsed, kept); // no copy: what is left is the parsed object itself
+            Assert.Equal(new[] { "b" }, kept.Keys);
+            Assert.Equal(new[] { "e" }, nested.TakeRest().Keys);
+        }
+
+        [Fact]
+        public void AListReplyHandsOnEachItemWithItsFieldNamesAllocatedOnce()
+        {
+            string json = "{\"num_found\":3,\"results\":[{\"id\":\"1\",\"x\":1},{\"id\":\"2\",\"x\":2},7,{\"id\":\"3\"}],\"more\":{\"k\":true}}";
+            var seen = new List<Dictionary<string, object?>>();
+            bool present = ListJsonReader.ReadEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "results", seen.Add, out var env);
+            Assert.True(present);
+            Assert.Equal(new[] { "1", "2", "3" }, seen.Select(d => (string)d["id"]!)); // an item that is not an object is skipped
+            Assert.Same(seen[0].Keys.First(), seen[2].Keys.First());
+            Assert.Equal(3L, env.TotalResults);
+            Assert.True(env.Fields.ContainsKey("more"));
+            Assert.False(ListJsonReader.ReadEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"results\":null}")), "results", seen.Add, out _));
+            Assert.Throws<JsonReaderException>(() => ListJsonReader.ReadEach(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"results\":[{\"id\":\"4\"},{\"id\"")), "results", seen.Add, out _));
+            Assert.Equal("4", seen.Last()["id"]); // items before the fault were handed on
+        }
+
+        [Fact]
         public void AV7AlertWithFewFieldsReadsWithoutFailing()
         {
             var a = Alert.ReadV7(Plain("{\"id\":\"x1\",\"determination_value\":\"FALSE_POSITIVE\",\"severity\":\"7\",\"backend_timestamp\":null,\"workflow\":null}"), null);
@@ -445,12 +483,15 @@ namespace CbDefense.Core.Tests
         /// sorts by the time then id as asked (or, when <paramref name="ignoreSort"/>, newest first), and refuses
         /// start + rows past 10,000 as the API does.
         /// </summary>
-        private static FakeHandler StoreServer(List<StoredAlert> store, ApiGeneration g, List<JObject> bodies, bool ignoreSort = false)
+        private static FakeHandler StoreServer(List<StoredAlert> store, ApiGeneration g, List<JObject> bodies, bool ignoreSort = false) =>
+            new FakeHandler(StoreReply(store, g, bodies, ignoreSort));
+
+        private static Func<RecordedRequest, HttpResponseMessage> StoreReply(List<StoredAlert> store, ApiGeneration g, List<JObject> bodies, bool ignoreSort = false)
         {
             string field = g == ApiGeneration.Current ? "backend_timestamp" : "create_time";
             var ordered = store.OrderBy(a => a.T).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
             if (ignoreSort) ordered.Reverse();
-            return new FakeHandler(r =>
+            return r =>
             {
                 var b = Body(r);
                 lock (bodies) bodies.Add(b);
@@ -473,7 +514,112 @@ namespace CbDefense.Core.Tests
                     .Select(a => "{\"id\":\"" + a.Id + "\",\"type\":\"CB_ANALYTICS\",\"" + field + "\":\"" + Iso(a.T) + "\",\"severity\":3}");
                 return FakeHandler.Json(200, "{\"results\":[" + string.Join(",", page) + "],\"num_found\":" + matched.Count +
                                              ",\"num_available\":" + Math.Min(matched.Count, 10000) + "}");
+            };
+        }
+
+        [Theory]
+        [InlineData(ApiGeneration.Current)]
+        [InlineData(ApiGeneration.Legacy)]
+        public async Task APageCutShortMidBodyIsReadAgainAndNoAlertIsHandedOnTwice(ApiGeneration g)
+        {
+            // Every page is first sent cut off in the middle of its results (a connection that dies mid-body), then whole:
+            // the alerts of the cut-off attempt were already handed on (pages stream), and the retry must not repeat them.
+            var t0 = new DateTime(2024, 4, 1, 0, 0, 0, DateTimeKind.Utc);
+            var store = GroupedStore(t0, count: 12500);
+            var ordered = store.OrderBy(a => a.T).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
+            var bodies = new List<JObject>();
+            var reply = StoreReply(store, g, bodies);
+            int calls = 0;
+            var h = new FakeHandler(r =>
+            {
+                var whole = reply(r);
+                if (Interlocked.Increment(ref calls) % 2 == 0) return whole;
+                string text = whole.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                return FakeHandler.Json(200, text.Substring(0, text.Length * 2 / 3));
             });
+            using var s = Of(g, h);
+            var search = Search(s, new AlertQuery { StartTime = t0, EndTime = t0.AddDays(1) }, pageSize: 2000);
+
+            var got = await ReadAll(search);
+
+            Assert.Equal(ordered.Select(a => a.Id), got.Select(a => a.Id));
+            Assert.Equal(2 * search.RequestCount, calls);
+        }
+
+        [Fact]
+        public async Task AlertsAreHandedOnWhileTheirPageIsStillArriving()
+        {
+            // The first half of the page is sent, then the server waits: the alerts of that half must reach the caller before
+            // the rest of the page exists (a page is not collected before it is written).
+            var firstHalf = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var items = Enumerable.Range(0, 40).Select(i => "{\"id\":\"a" + i.ToString("D3", CultureInfo.InvariantCulture) +
+                                                           "\",\"backend_timestamp\":\"2024-04-01T00:00:" + (i % 60).ToString("D2", CultureInfo.InvariantCulture) + ".000Z\"}").ToList();
+            string head = "{\"num_found\":40,\"results\":[" + string.Join(",", items.Take(20)) + ",";
+            string tail = string.Join(",", items.Skip(20)) + "]}";
+            var h = new FakeHandler(_ => new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StreamContent(new GatedStream(System.Text.Encoding.UTF8.GetBytes(head), System.Text.Encoding.UTF8.GetBytes(tail), firstHalf.Task))
+                { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") } },
+            });
+            using var s = Current(h);
+            var search = Search(s, new AlertQuery { Range = "all" }, pageSize: 100);
+            var seen = new List<string>();
+            var page = search.NextPageAsync(a =>
+            {
+                lock (seen) seen.Add(a.Id!);
+                if (seen.Count == 8) firstHalf.TrySetResult(true); // the reader reads ahead a little: a few of the 20 may wait for more bytes
+            }, CallContext.None);
+            var done = await Task.WhenAny(page, Task.Delay(TimeSpan.FromSeconds(20)));
+            Assert.True(ReferenceEquals(page, done), "seen " + seen.Count + " " + (page.Exception?.ToString() ?? ""));
+            await page;
+            Assert.Equal(items.Count, seen.Count);
+            Assert.True(firstHalf.Task.IsCompleted);
+        }
+
+        /// <summary>A body that sends <c>head</c>, then waits for <c>gate</c> before it sends <c>tail</c>.</summary>
+        private sealed class GatedStream : Stream
+        {
+            private readonly byte[] _head, _tail;
+            private readonly Task _gate;
+            private int _pos;
+
+            public GatedStream(byte[] head, byte[] tail, Task gate) { _head = head; _tail = tail; _gate = gate; }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                if (_pos >= _head.Length && !_gate.Wait(TimeSpan.FromSeconds(10))) throw new IOException("the reader waited for the whole page before handing on its first alerts");
+                var all = _pos < _head.Length ? _head : _tail;
+                int at = _pos < _head.Length ? _pos : _pos - _head.Length;
+                int n = Math.Min(count, all.Length - at);
+                if (n <= 0) return 0;
+                Array.Copy(all, at, buffer, offset, n);
+                _pos += n;
+                return n;
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+                Task.Run(() => Read(buffer, offset, count), cancellationToken);
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                var copy = new byte[buffer.Length];
+                return new ValueTask<int>(Task.Run(() =>
+                {
+                    int n = Read(copy, 0, copy.Length);
+                    copy.AsSpan(0, n).CopyTo(buffer.Span);
+                    return n;
+                }, cancellationToken));
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         /// <summary>23,000 alerts, seven to a timestamp, so the 10,000th of each window shares its time with the next ones.</summary>

@@ -57,14 +57,20 @@ namespace CbDefense.Json
         }
 
         /// <summary>Reads the value at the reader's current token (and its children).</summary>
-        public static object? ReadValue(JsonReader r)
+        public static object? ReadValue(JsonReader r) => ReadValue(r, 0);
+
+        /// <summary>
+        /// Reads the value at the reader's current token; an object at the top starts with room for
+        /// <paramref name="capacity"/> fields (the size of the page's previous item: no growing and rehashing per field).
+        /// </summary>
+        public static object? ReadValue(JsonReader r, int capacity)
         {
             while (r.TokenType == JsonToken.Comment) if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON.");
             switch (r.TokenType)
             {
                 case JsonToken.StartObject:
                 {
-                    var d = new PlainMap();
+                    var d = capacity > 0 ? new PlainMap(capacity) : new PlainMap();
                     while (true)
                     {
                         if (!r.Read()) throw new JsonReaderException("Unexpected end of JSON inside an object.");
@@ -106,6 +112,25 @@ namespace CbDefense.Json
                     return r.Value is byte[] b ? Convert.ToBase64String(b) : null;
                 default:
                     throw new JsonReaderException("Unexpected JSON token " + r.TokenType + ".");
+            }
+        }
+
+        /// <summary>
+        /// A property-name table that keeps the names it meets (up to a bound), so a page of a thousand objects with the same
+        /// sixty fields allocates each name once instead of sixty thousand strings.
+        /// </summary>
+        internal sealed class NameTable : JsonNameTable
+        {
+            private const int MaxNames = 2048, MaxLength = 128;
+            private readonly DefaultJsonNameTable _names = new DefaultJsonNameTable();
+            private int _count;
+
+            public override string? Get(char[] key, int start, int length)
+            {
+                var known = _names.Get(key, start, length);
+                if (known != null || _count >= MaxNames || length > MaxLength) return known;
+                _count++;
+                return _names.Add(new string(key, start, length));
             }
         }
 

@@ -52,7 +52,8 @@ namespace CbDefense
         public ValueList<string>? Ttps { get; set; }
         public AlertWorkflow? Workflow { get; set; }
         /// <summary>Every other field the server sent, under its wire name, as plain values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
+        public IDictionary<string, object?> AdditionalProperties => _additional;
+        private PlainMap _additional = new PlainMap();
         /// <summary>The API generation the alert was read through (Legacy: alerts v6; Current: alerts v7).</summary>
         public ApiGeneration ApiGeneration { get; set; }
 
@@ -65,7 +66,7 @@ namespace CbDefense
         /// <summary>A v7 alert (the current API).</summary>
         internal static Alert ReadV7(Dictionary<string, object?> json, Session? session)
         {
-            var f = new FieldReader(json);
+            var f = FieldReader.Adopt(json);
             var a = new Alert { Session = session, ApiGeneration = ApiGeneration.Current };
             a.Id = f.String("id");
             a.Type = f.String("type");
@@ -93,22 +94,22 @@ namespace CbDefense
             a.ClosureReason = a.Workflow?.ClosureReason;
             // determination: an object {value, change_timestamp, ...} in v7; some replies flatten it to determination_value.
             var det = f.Object("determination", r => r);
+            PlainMap? detail = null;
             if (det != null)
             {
                 a.Determination = det.String("value");
-                var detail = new PlainMap();
-                det.CopyRestTo(detail);
-                if (detail.Count > 0) a.AdditionalProperties["determination"] = detail;
+                detail = det.TakeRest();
             }
             a.Determination ??= f.String("determination_value");
-            f.CopyRestTo(a.AdditionalProperties);
+            a._additional = f.TakeRest();
+            if (detail != null && detail.Count > 0) a._additional["determination"] = detail;
             return a;
         }
 
         /// <summary>A v6 alert (the legacy generation), its fields mapped to the v7 names as the SDK's REMAPPED_ALERTS_V6_TO_V7 does.</summary>
         internal static Alert ReadV6(Dictionary<string, object?> json, Session? session)
         {
-            var f = new FieldReader(json);
+            var f = FieldReader.Adopt(json);
             var a = new Alert { Session = session, ApiGeneration = ApiGeneration.Legacy };
             a.Id = f.String("id") ?? f.String("legacy_alert_id");
             f.String("legacy_alert_id");
@@ -136,20 +137,20 @@ namespace CbDefense
                 a.Ttps = indicators.OfType<Dictionary<string, object?>>()
                     .SelectMany(i => i.TryGetValue("ttps", out var t) && t is List<object?> l ? l.OfType<string>() : Enumerable.Empty<string>())
                     .Distinct(StringComparer.Ordinal).ToArray();
-                a.AdditionalProperties["threat_indicators"] = new PlainList(indicators);
             }
             a.Workflow = f.Object("workflow", AlertWorkflow.ReadV6);
             a.Status = a.Workflow?.Status;
             a.ClosureReason = a.Workflow?.ClosureReason;
             var classification = f.Object("alert_classification", r => r);
+            PlainMap? rest = null;
             if (classification != null)
             {
                 a.Determination = classification.String("user_feedback");
-                var rest = new PlainMap();
-                classification.CopyRestTo(rest);
-                if (rest.Count > 0) a.AdditionalProperties["alert_classification"] = rest;
+                rest = classification.TakeRest();
             }
-            f.CopyRestTo(a.AdditionalProperties);
+            a._additional = f.TakeRest();
+            if (indicators != null) a._additional["threat_indicators"] = new PlainList(indicators);
+            if (rest != null && rest.Count > 0) a._additional["alert_classification"] = rest;
             return a;
         }
     }
@@ -167,7 +168,8 @@ namespace CbDefense
         public string? ChangedBy { get; set; }
         public DateTime? ChangeTimestamp { get => ModelTime.ToLocal(_changed); set => _changed = ModelTime.FromLocal(value); }
         public DateTime? ChangeTimestampUtc { get => _changed; set => _changed = ModelTime.FromUtc(value); }
-        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
+        public IDictionary<string, object?> AdditionalProperties => _additional;
+        private PlainMap _additional = new PlainMap();
 
         public override string ToString() => Status ?? "";
 
@@ -178,7 +180,7 @@ namespace CbDefense
                 Status = f.String("status"), ClosureReason = f.String("closure_reason"), Note = f.String("note"),
                 ChangedByType = f.String("changed_by_type"), ChangedBy = f.String("changed_by"), ChangeTimestampUtc = f.Time("change_timestamp"),
             };
-            f.CopyRestTo(w.AdditionalProperties);
+            w._additional = f.TakeRest();
             return w;
         }
 
@@ -191,7 +193,7 @@ namespace CbDefense
                 ClosureReason = f.String("remediation"), Note = f.String("comment"),
                 ChangedBy = f.String("changed_by"), ChangeTimestampUtc = f.Time("last_update_time"),
             };
-            f.CopyRestTo(w.AdditionalProperties);
+            w._additional = f.TakeRest();
             return w;
         }
     }

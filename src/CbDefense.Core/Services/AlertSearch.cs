@@ -226,17 +226,25 @@ namespace CbDefense.Services
             var body = BuildBody(rows, start);
             RequestCount++;
             _windowEnd ??= DateTime.UtcNow;
-            var request = CbRequest.Json(HttpMethod.Post, _dialect.Path, PlainJson.Serialize(body)).AsIdempotent();
-            var (items, env) = await _client.SendAsync(request, (info, stream, ct) => _client.ReadListAsync(info, stream, "results",
-                                                                                                          d => _dialect.Read(d, _client.Session)), ctx).ConfigureAwait(false);
-            var page = items ?? new List<Alert>();
-            if (RequestCount == 1 && env.TotalResults.HasValue) ServerTotal = env.TotalResults.Value;
-            int fresh = 0;
-            foreach (var a in page)
+            // Streamed: each alert is handed on as soon as it is parsed, while the rest of the page arrives. A retried
+            // attempt (a reset or a cut-short body mid-page) repeats the page; what an earlier attempt handed on is skipped.
+            var request = CbRequest.Json(HttpMethod.Post, _dialect.Path, PlainJson.Serialize(body)).AsIdempotent().AsStreamed();
+            var replay = new PageReplay<string>();
+            int got = 0, fresh = 0;
+            var env = await _client.SendAsync(request, (info, stream, ct) =>
             {
+                got = 0;
+                replay.NewAttempt();
+                return _client.ReadEachAsync(info, stream, "results", OnAlert);
+            }, ctx).ConfigureAwait(false);
+            void OnAlert(Dictionary<string, object?> d)
+            {
+                var a = _dialect.Read(d, _client.Session);
+                got++;
+                if (IsComplete || !replay.IsNew(a.Id ?? "")) return;
                 Read++;
                 var t = _dialect.Time(a);
-                if (a.Id != null && _windowFrom.HasValue && t.HasValue && t.Value == _windowFrom.Value && _atLastTime.Contains(a.Id)) continue; // written in the window before
+                if (a.Id != null && _windowFrom.HasValue && t.HasValue && t.Value == _windowFrom.Value && _atLastTime.Contains(a.Id)) return; // written in the window before
                 fresh++;
                 if (t.HasValue && _lastTime.HasValue && t.Value < _lastTime.Value && !_userSort) _unordered = true;
                 if (t.HasValue)
@@ -249,10 +257,12 @@ namespace CbDefense.Services
                     if (a.Id != null) _atLastTime.Add(a.Id);
                 }
                 _writtenInWindow++;
-                if (!Offer(a, sink)) return;
+                Offer(a, sink);
             }
-            _nextStart = start + page.Count;
-            if (page.Count < rows) { IsComplete = true; return; }
+            if (RequestCount == 1 && env.TotalResults.HasValue) ServerTotal = env.TotalResults.Value;
+            if (IsComplete) return;
+            _nextStart = start + got;
+            if (got < rows) { IsComplete = true; return; }
             long total = env.TotalResults ?? long.MaxValue;
             if (_nextStart - 1 >= total) { IsComplete = true; return; }
             if (_nextStart - 1 >= Window)
