@@ -28,6 +28,8 @@ function Invoke-Median([string] $Name, [string] $Script, $Emulator, [hashtable] 
     $runs = @(1..$Times | ForEach-Object { Invoke-Scenario $Name $Script $Emulator $Arguments })
     $sorted = @($runs | Sort-Object Seconds)
     $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    # The spread of the runs (fastest-slowest), so a reader sees how far one median can be trusted on a noisy machine.
+    $median | Add-Member -NotePropertyName Spread -NotePropertyValue ('{0}-{1}' -f $sorted[0].Seconds, $sorted[-1].Seconds)
     $median | Add-Member -NotePropertyName Runs -NotePropertyValue $Times -PassThru
 }
 
@@ -548,7 +550,7 @@ $sw.Stop()
         Invoke-Median 'Get-CbAlert -Range all -First 5000' $alertScenario $emulator $alertSmall $Repeat
         Invoke-Median 'Invoke-RestMethod v7 _search loop' $alertIrmScenario $emulator $alertArgs 1
     )
-    $alertRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests, PeakMemoryMB | Out-Host
+    $alertRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
     [pscustomobject][ordered]@{
         'alerts: Invoke-RestMethod time / Get-CbAlert time (target >= 5)' = [math]::Round($alertRows[2].Seconds / $alertRows[0].Seconds, 2)
         'alerts: module peak memory 50k / 5k (target <= 1.3)'             = [math]::Round($alertRows[0].PeakMemoryMB / $alertRows[1].PeakMemoryMB, 2)

@@ -363,6 +363,27 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public void RequestBodiesOfPlainValuesAreWrittenAsTheSerializerWritesThem()
+        {
+            var nested = new Dictionary<string, object?>
+            {
+                ["criteria"] = new Dictionary<string, object?> { ["os"] = new List<object?> { "WINDOWS", "MAC" }, ["id"] = new object?[] { 1L, 2 } },
+                ["query"] = "name:\"web*\" AND \u00e9t\u00e9 \\ \t",
+                ["rows"] = 10000, ["start"] = 1L, ["ratio"] = 0.1, ["big"] = 1e300, ["nan"] = double.NaN, ["on"] = true, ["none"] = null,
+                ["empty"] = new List<object?>(), ["map"] = new PlainMap { ["k"] = new PlainList { new Dictionary<string, object?>() } },
+            };
+            var odd = new Dictionary<string, object?>
+            {
+                ["when"] = new DateTime(2024, 2, 10, 14, 5, 31, 417, DateTimeKind.Utc), ["names"] = new List<string> { "a" },
+                ["enum"] = DayOfWeek.Monday, ["dec"] = 1.5m, ["raw"] = new RawJson("{\"x\":1}"), ["id"] = Guid.Empty,
+            };
+            foreach (var body in new object?[] { nested, odd, new List<object?> { 1L, "x" }, "text", 42L, new { a = 1 } })
+                Assert.Equal(JsonConvert.SerializeObject(body, PlainJson.SerializerSettings), PlainJson.Serialize(body));
+            Assert.Equal("{}", PlainJson.Serialize(null));
+            Assert.Equal("{\"raw\":true}", PlainJson.Serialize(new RawJson("{\"raw\":true}")));
+        }
+
+        [Fact]
         public void AListReplyHandsOnEachItemWithItsFieldNamesAllocatedOnce()
         {
             string json = "{\"num_found\":3,\"results\":[{\"id\":\"1\",\"x\":1},{\"id\":\"2\",\"x\":2},7,{\"id\":\"3\"}],\"more\":{\"k\":true}}";
