@@ -168,7 +168,8 @@ namespace CbDefense.Commands
             _noun = noun;
         }
 
-        public void Update(PagedSearch<T> search, string? extra = null)
+        /// <summary>Shows what the search has read so far, with its <see cref="PagedSearch{T}.ProgressNote"/> in parentheses.</summary>
+        public void Update(PagedSearch<T> search)
         {
             long expected = search.ExpectedReads ?? 0;
             long read = search.TotalIsExact ? search.Written : search.Read;
@@ -178,7 +179,8 @@ namespace CbDefense.Commands
             _record.StatusDescription = search.TotalIsExact
                 ? $"{read:N0} of {expected:N0} {_noun}"
                 : $"{read:N0} of {expected:N0} {_noun} read, {search.Written:N0} matched";
-            if (extra != null) _record.StatusDescription += extra;
+            string? note = search.ProgressNote;
+            if (note != null) _record.StatusDescription += " (" + note + ")";
             _cmdlet.WriteProgressRecord(_record);
         }
 

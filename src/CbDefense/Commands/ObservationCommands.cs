@@ -157,8 +157,7 @@ namespace CbDefense.Commands
             }
             try
             {
-                WriteSearch(search, progress, "observations", "GetObservationsFailed", q, ShowJob,
-                    () => search.JobCount > 1 ? $" ({search.JobCount} search jobs)" : null);
+                WriteSearch(search, progress, "observations", "GetObservationsFailed", q, ShowJob);
             }
             finally
             {
