@@ -121,10 +121,8 @@ namespace CbDefense.Commands
             foreach (var t in TargetPriority ?? Array.Empty<string>()) q.TargetPriority.Add(t);
             foreach (var s in Sort ?? Array.Empty<string>()) q.Sort.Add(s);
             foreach (var f in Filter ?? Array.Empty<string>()) q.Filters.Add(f);
-            if (Criteria != null)
-                foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
-            if (Exclusions != null)
-                foreach (DictionaryEntry e in Exclusions) q.Exclusions[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            PSObjectConverter.CopyCriteria(Criteria, q.Criteria);
+            PSObjectConverter.CopyCriteria(Exclusions, q.Exclusions);
             return q;
         }
 
