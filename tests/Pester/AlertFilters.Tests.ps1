@@ -30,7 +30,8 @@ BeforeAll {
                 default { $_.GetType().Name }
             }
         }
-        $binding = $p.ParameterSets[$Set]
+        # A parameter in every set is listed under __AllParameterSets.
+        $binding = if ($p.ParameterSets.ContainsKey($Set)) { $p.ParameterSets[$Set] } else { $p.ParameterSets['__AllParameterSets'] }
         if (-not $binding) { return "$Command -$Name is not in the parameter set $Set" }
         @(
             "type=$($p.ParameterType.ToString())"

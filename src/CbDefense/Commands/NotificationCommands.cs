@@ -40,7 +40,10 @@ namespace CbDefense.Commands
     }
 
 
-    /// <summary>What the watchers share: -IntervalSec, -Count, -Until and -StatePath, and a wait that Ctrl+C and -Until end.</summary>
+    /// <summary>
+    /// What the watchers share: -IntervalSec, -Count, -Until and -StatePath, and a wait that Ctrl+C and -Until end.
+    /// Watch-CbAlert declares the same four itself, as its base holds the alert filters it shares with Get-CbAlert.
+    /// </summary>
     public abstract class CbWatchCmdlet : CbSessionCmdlet
     {
         [Parameter]
