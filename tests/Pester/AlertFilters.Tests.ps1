@@ -10,8 +10,6 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-    $script:sharedFilters = 'Type', 'MinimumSeverity', 'DeviceId', 'DeviceName', 'ThreatId', 'Status', 'Determination',
-        'ProcessName', 'ProcessSha256', 'PolicyName', 'Query', 'Criteria', 'Exclusions'
 
     # What a user can see of a parameter, as one string: its type, aliases, attributes (validation with its values,
     # completer, wildcards) and how it binds in the given parameter set (position, mandatory, pipeline).
@@ -72,16 +70,16 @@ Describe 'The alert filters of Get-CbAlert and Watch-CbAlert' {
         Get-ParameterShape Watch-CbAlert $Name (Get-OnlySet Watch-CbAlert) | Should -BeLike $Shape
     }
 
-    It 'are the parameters the two have in common, besides -StartTime and -Session' {
+    It 'are the parameters the two have in common, besides -StartTime and -Session' -TestCases @{ Filters = $sharedFilters } {
         $get = (Get-Command Get-CbAlert).Parameters.Keys | Where-Object { $_ -notin $common }
         $watch = (Get-Command Watch-CbAlert).Parameters.Keys | Where-Object { $_ -notin $common }
         $both = @($get | Where-Object { $_ -in $watch } | Sort-Object)
-        $both | Should -Be @($sharedFilters + 'StartTime', 'Session' | Sort-Object)
+        $both | Should -Be @($Filters + 'StartTime', 'Session' | Sort-Object)
     }
 
-    It 'Get-CbAlert takes them only when it searches, not with -Id' {
+    It 'Get-CbAlert takes them only when it searches, not with -Id' -TestCases @{ Filters = $sharedFilters } {
         $idSet = (Get-Command Get-CbAlert).ParameterSets | Where-Object Name -EQ 'Id'
-        $idSet.Parameters.Name | Where-Object { $_ -in $sharedFilters } | Should -BeNullOrEmpty
+        $idSet.Parameters.Name | Where-Object { $_ -in $Filters } | Should -BeNullOrEmpty
         { Get-CbAlert -Id 'a1' -Status OPEN -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet,CbDefense.Commands.GetCbAlertCommand'
     }
 }
