@@ -46,6 +46,31 @@ namespace CbDefense.Commands
         protected T Run<T>(Func<CallContext, Task<T>> call) => Await(Start(call));
 
         /// <summary>
+        /// Waits on the pipeline thread (Ctrl+C stops at once); false when <paramref name="untilUtc"/> comes first, once it
+        /// has really passed. The watchers' wait between polls, -Until ending it.
+        /// </summary>
+        protected bool SleepUntil(TimeSpan wait, DateTime? untilUtc)
+        {
+            if (untilUtc.HasValue)
+            {
+                var left = untilUtc.Value - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) return false;
+                if (left < wait)
+                {
+                    // Timers may fire a few milliseconds early: wait until -Until has really passed.
+                    while ((left = untilUtc.Value - DateTime.UtcNow) > TimeSpan.Zero)
+                    {
+                        var remaining = left;
+                        Run(ctx => Task.Delay(remaining + TimeSpan.FromMilliseconds(1), ctx.CancellationToken));
+                    }
+                    return false;
+                }
+            }
+            Run(ctx => Task.Delay(wait, ctx.CancellationToken));
+            return true;
+        }
+
+        /// <summary>
         /// Starts a Core call without waiting for it (e.g. to fetch the next page while this one is written);
         /// finish it with <see cref="Await{T}"/>. Ctrl+C cancels it like any other call.
         /// </summary>

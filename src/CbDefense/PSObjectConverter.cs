@@ -11,6 +11,16 @@ namespace CbDefense.Commands
     /// </summary>
     internal static class PSObjectConverter
     {
+        /// <summary>
+        /// Copies a -Criteria or -Exclusions hashtable into a query's criteria, by key, each value made plain
+        /// (<see cref="ToPlain"/>); nothing when the parameter was not given.
+        /// </summary>
+        public static void CopyCriteria(Hashtable? from, IDictionary<string, object?> into)
+        {
+            if (from == null) return;
+            foreach (DictionaryEntry e in from) into[e.Key.ToString()!] = ToPlain(e.Value);
+        }
+
         /// <summary>Hashtables, PSCustomObjects, arrays and objects to plain dictionaries and lists.</summary>
         public static object? ToPlain(object? value, int depth = 0)
         {

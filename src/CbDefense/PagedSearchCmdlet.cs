@@ -23,10 +23,11 @@ namespace CbDefense.Commands
 
         /// <summary>
         /// Runs the search to the end (or until the pipeline stops), one request per step. <paramref name="afterStep"/> runs
-        /// on the pipeline thread after each (to show how a job is doing); <paramref name="extra"/> adds to the progress text.
+        /// on the pipeline thread after each (to show how a job is doing); the progress text shows the search's own
+        /// <see cref="PagedSearch{T}.ProgressNote"/>.
         /// </summary>
         internal void WriteSearch(PagedSearch<T> search, PagedProgress<T> progress, string noun, string errorId, object? target,
-                                  Action? afterStep = null, Func<string?>? extra = null)
+                                  Action? afterStep = null)
         {
             if (search.Explanation != null) WriteVerbose(search.Explanation);
             bool holding = PagingParameters.IncludeTotalCount;
@@ -60,7 +61,7 @@ namespace CbDefense.Commands
                     }
                     if (search.ServerTotal.HasValue || search.IsComplete) Release();
                     afterStep?.Invoke();
-                    progress.Update(search, extra?.Invoke());
+                    progress.Update(search);
                 }
                 Release();
             }

@@ -373,6 +373,7 @@ namespace CbDefense.Core.Tests
             Assert.Contains(seen, x => x.Waiting && x.Contacted == 8 && x.Completed == 4);
             Assert.False(search.Waiting);
             Assert.Equal(1, search.JobCount);
+            Assert.Null(search.ProgressNote);
             Assert.Equal(250, search.ServerTotal);
             var gets = h.List.Where(r => r.Method.Method == "GET").ToList();
             var polls = gets.Where(r => !r.Uri.Query.Contains("start=")).ToList();
@@ -411,6 +412,7 @@ namespace CbDefense.Core.Tests
             Assert.Equal(data.Count, all.Select(o => o.ObservationId).Distinct().Count());
             Assert.True(search.SplitCount >= 2);
             Assert.Equal(search.SplitCount + 1, server.Jobs.Count);
+            Assert.Equal(server.Jobs.Count.ToString(CultureInfo.CurrentCulture) + " search jobs", search.ProgressNote);
             Assert.Null(server.Jobs[0]["time_range"]);
             // Each next job ends where the one before stopped (inclusive), from the range's open start.
             for (int i = 1; i < server.Jobs.Count; i++)

@@ -91,6 +91,8 @@ namespace CbDefense.Core.Tests
             Assert.Equal(data.Count, all.Count);
             Assert.Equal(data.Count, all.Select(e => e.EventId).Distinct().Count());
             Assert.True(pager.SplitCount > 0);
+            // What Get-CbEvent's progress bar adds (PagedSearch.ProgressNote, so the cmdlet needs no cast).
+            Assert.Equal("time range split " + pager.SplitCount.ToString("N0", CultureInfo.CurrentCulture) + " times", pager.ProgressNote);
             Assert.True(server.MaxWindowSeen <= 10000);
             Assert.Equal(data.Count, pager.ServerTotal);
             Assert.All(handler.List, r => Assert.Contains("eventType=NETWORK", r.Uri.Query));
@@ -138,6 +140,7 @@ namespace CbDefense.Core.Tests
             var all = await ReadAll(pager);
             Assert.Equal(730, all.Count);
             Assert.Equal(0, pager.SplitCount);
+            Assert.Null(pager.ProgressNote);
             Assert.Equal(new[] { "start=1&rows=100", "start=101&rows=300", "start=401&rows=300", "start=701&rows=30" },
                 handler.List.Select(r => { var q = HttpUtility.ParseQueryString(r.Uri.Query); return "start=" + q["start"] + "&rows=" + q["rows"]; }));
             Assert.All(handler.List, r => Assert.DoesNotContain("startTime", r.Uri.Query));

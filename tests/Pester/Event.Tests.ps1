@@ -167,6 +167,24 @@ Describe 'Get-CbEvent past the 10,000-row cap' {
         ($reqs | Where-Object { $_.query -match 'startTime' }).Count | Should -BeGreaterThan 0
     }
 
+    It 'says in its progress how often the time range was split' {
+        $h = [CbTest.CaptureHost]::new()
+        $rs = [runspacefactory]::CreateRunspace($h); $rs.Open()
+        $ps = [powershell]::Create(); $ps.Runspace = $rs
+        try {
+            $secret, $id = $big.ApiToken -split '/', 2
+            $null = $ps.AddScript("`$ProgressPreference = 'Continue'; Import-Module '$script:ModulePath'; `$s = Connect-CbDefense -Uri '$($big.Uri)' -ApiId '$id' -ApiSecretKey (ConvertTo-SecureString '$secret' -AsPlainText -Force) -OrgKey '$($big.OrgKey)' -ApiGeneration Legacy; Get-CbEvent -Session `$s -First 3000 -PageSize 1000")
+            $out = @($ps.Invoke())
+            $out.Count | Should -Be 3000
+            # The cmdlet updates one record, so the stream holds it as it was last written (completed).
+            $bars = @($ps.Streams.Progress | Where-Object Activity -EQ 'Get-CbEvent')
+            $bars.Count | Should -BeGreaterThan 1
+            $bars[-1].RecordType | Should -Be 'Completed'
+            $bars[-1].StatusDescription | Should -Match '^\S+ of \S+ events \(time range split [1-9]\d* times\)$'
+        }
+        finally { $ps.Dispose(); $rs.Dispose() }
+    }
+
     It 'splits a user''s time range too and stays inside it' {
         $start = (Get-Date).ToUniversalTime().AddDays(-10)
         $end = (Get-Date).ToUniversalTime().AddDays(-1)

@@ -41,6 +41,13 @@ namespace CbDefense.Search
         public string? Explanation { get; protected set; }
 
         /// <summary>
+        /// How the search is going beyond the counts, for a progress bar (e.g. "time range split 3 times"), or null. A
+        /// search whose way of reading is worth showing (ranges split, several server-side jobs) says so here, so the
+        /// caller needs no knowledge of the search's type.
+        /// </summary>
+        public virtual string? ProgressNote => null;
+
+        /// <summary>
         /// The number of items this search expects to read from the server, for a progress bar: the server's total,
         /// less what Skip and First leave out when that is known exactly. Null before the first page.
         /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using CbDefense.Search;
 
 namespace CbDefense.Services
@@ -28,5 +29,7 @@ namespace CbDefense.Services
         public long Completed { get; protected set; }
         /// <summary>The jobs submitted so far (more than one when the matches exceed what one job returns).</summary>
         public int JobCount { get; protected set; }
+
+        public override string? ProgressNote => JobCount > 1 ? JobCount.ToString(CultureInfo.CurrentCulture) + " search jobs" : null;
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -12,9 +11,8 @@ namespace CbDefense.Commands
     /// <summary>Searches alerts (v7 on the current API, v6 on the legacy generation) page by page, or gets alerts by id.</summary>
     [Cmdlet(VerbsCommon.Get, "CbAlert", DefaultParameterSetName = ListSet, SupportsPaging = true)]
     [OutputType(typeof(Alert))]
-    public sealed class GetCbAlertCommand : PagedSearchCmdlet<Alert>
+    public sealed class GetCbAlertCommand : AlertFilterCmdlet
     {
-        private const string ListSet = "List";
         private const string IdSet = "Id";
         private const int ProgressId = 0x0CBA1;
         private OrderedCalls<string, Alert>? _byId;
@@ -33,58 +31,7 @@ namespace CbDefense.Commands
         [ValidateNotNullOrEmpty]
         public string? Range { get; set; }
 
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(AlertTypeCompleter))]
-        public string[]? Type { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1, 10)]
-        public int? MinimumSeverity { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateRange(1L, long.MaxValue)]
-        public long[]? DeviceId { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string[]? DeviceName { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string[]? ThreatId { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateSet("OPEN", "IN_PROGRESS", "CLOSED", IgnoreCase = true)]
-        public string[]? Status { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateSet("TRUE_POSITIVE", "FALSE_POSITIVE", "NONE", IgnoreCase = true)]
-        public string[]? Determination { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string[]? ProcessName { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string[]? ProcessSha256 { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string[]? PolicyName { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNullOrEmpty]
-        public string? Query { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNull]
-        public Hashtable? Criteria { get; set; }
-
-        [Parameter(ParameterSetName = ListSet)]
-        [ValidateNotNull]
-        public Hashtable? Exclusions { get; set; }
+        // -Type, -MinimumSeverity, ... -Exclusions: AlertFilterCmdlet (shared with Watch-CbAlert).
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
@@ -105,7 +52,11 @@ namespace CbDefense.Commands
                 _byId.WriteReady(false, (_, a) => WriteObject(a), WriteIdError);
                 return;
             }
-            var query = AlertQueryBuilder.Build(this);
+            var query = NewAlertQuery();
+            query.StartTime = StartTime;
+            query.EndTime = EndTime;
+            query.Range = Range;
+            AddAll(query.Sort, Sort);
             PagedSearch<Alert> search;
             try
             {
@@ -123,37 +74,6 @@ namespace CbDefense.Commands
         protected override void EndProcessing() => _byId?.WriteReady(true, (_, a) => WriteObject(a), WriteIdError);
 
         private void WriteIdError(string id, Exception ex) => WriteCbError(ex, ex is CbObjectNotFoundException ? "AlertNotFound" : "GetAlertFailed", id);
-
-        internal AlertQuery ToQuery() => AlertQueryBuilder.Build(this);
-
-        /// <summary>The query from the parameters (shared with Watch-CbAlert).</summary>
-        internal static class AlertQueryBuilder
-        {
-            public static AlertQuery Build(GetCbAlertCommand c) =>
-                Make(c.StartTime, c.EndTime, c.Range, c.Type, c.MinimumSeverity, c.DeviceId, c.DeviceName, c.ThreatId, c.Status, c.Determination,
-                     c.ProcessName, c.ProcessSha256, c.PolicyName, c.Query, c.Criteria, c.Exclusions, c.Sort);
-
-            public static AlertQuery Make(DateTime? start, DateTime? end, string? range, string[]? type, int? minimumSeverity, long[]? deviceId,
-                                          string[]? deviceName, string[]? threatId, string[]? status, string[]? determination, string[]? processName,
-                                          string[]? processSha256, string[]? policyName, string? query, Hashtable? criteria, Hashtable? exclusions, string[]? sort)
-            {
-                var q = new AlertQuery { StartTime = start, EndTime = end, Range = range, MinimumSeverity = minimumSeverity, Query = query };
-                void AddAll<T>(IList<T> into, IEnumerable<T>? from) { foreach (var v in from ?? Enumerable.Empty<T>()) into.Add(v); }
-                AddAll(q.Type, type);
-                AddAll(q.DeviceId, deviceId);
-                AddAll(q.DeviceName, deviceName);
-                AddAll(q.ThreatId, threatId);
-                AddAll(q.Status, status);
-                AddAll(q.Determination, determination);
-                AddAll(q.ProcessName, processName);
-                AddAll(q.ProcessSha256, processSha256);
-                AddAll(q.PolicyName, policyName);
-                AddAll(q.Sort, sort);
-                if (criteria != null) foreach (DictionaryEntry e in criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
-                if (exclusions != null) foreach (DictionaryEntry e in exclusions) q.Exclusions[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
-                return q;
-            }
-        }
     }
 
     /// <summary>Changes the workflow of alerts (v7 alerts/workflow, by id criteria, in batches), optionally waiting for the jobs.</summary>
@@ -256,7 +176,7 @@ namespace CbDefense.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Watch, "CbAlert")]
     [OutputType(typeof(Alert))]
-    public sealed class WatchCbAlertCommand : CbWatchCmdlet
+    public sealed class WatchCbAlertCommand : AlertFilterCmdlet
     {
         private long _written;
 
@@ -267,58 +187,28 @@ namespace CbDefense.Commands
         [ValidateRange(0, 86400)]
         public int LagSec { get; set; } = 60;
 
+        // -Type, -MinimumSeverity, ... -Exclusions: AlertFilterCmdlet (shared with Get-CbAlert).
+
+        // The watch parameters of CbWatchCmdlet (Watch-CbNotification), declared here because this cmdlet's base holds
+        // the alert filters; tests/Pester/AlertFilters.Tests.ps1 checks that the two watchers take them alike.
+
         [Parameter]
+        [ValidateRange(1, 86400)]
+        public int IntervalSec { get; set; } = 60;
+
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(AlertTypeCompleter))]
-        public string[]? Type { get; set; }
+        public string? StatePath { get; set; }
 
         [Parameter]
-        [ValidateRange(1, 10)]
-        public int? MinimumSeverity { get; set; }
+        [ValidateRange(1, int.MaxValue)]
+        public int Count { get; set; }
 
         [Parameter]
-        [ValidateRange(1L, long.MaxValue)]
-        public long[]? DeviceId { get; set; }
+        public DateTime Until { get; set; }
 
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? DeviceName { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? ThreatId { get; set; }
-
-        [Parameter]
-        [ValidateSet("OPEN", "IN_PROGRESS", "CLOSED", IgnoreCase = true)]
-        public string[]? Status { get; set; }
-
-        [Parameter]
-        [ValidateSet("TRUE_POSITIVE", "FALSE_POSITIVE", "NONE", IgnoreCase = true)]
-        public string[]? Determination { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? ProcessName { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? ProcessSha256 { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string[]? PolicyName { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Query { get; set; }
-
-        [Parameter]
-        [ValidateNotNull]
-        public Hashtable? Criteria { get; set; }
-
-        [Parameter]
-        [ValidateNotNull]
-        public Hashtable? Exclusions { get; set; }
+        private bool HasCount => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
+        private DateTime? UntilUtc => MyInvocation.BoundParameters.ContainsKey(nameof(Until)) ? CbWatchCmdlet.ToUtc(Until) : (DateTime?)null;
 
         private sealed class CountReached : Exception { }
 
@@ -326,8 +216,7 @@ namespace CbDefense.Commands
         {
             var session = GetSession();
             var alerts = Services(session).Alerts;
-            var filters = GetCbAlertCommand.AlertQueryBuilder.Make(null, null, null, Type, MinimumSeverity, DeviceId, DeviceName, ThreatId, Status, Determination,
-                                                                  ProcessName, ProcessSha256, PolicyName, Query, Criteria, Exclusions, null);
+            var filters = NewAlertQuery();
             string? path = StatePath != null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(StatePath) : null;
             AlertWatcher watcher;
             try
@@ -347,7 +236,7 @@ namespace CbDefense.Commands
                              watcher.WatermarkUtc.ToString("o", CultureInfo.InvariantCulture) + ", " + LagSec + " s behind now (alerts are indexed late).");
                 while (true)
                 {
-                    if (HasUntil && DateTime.UtcNow >= UntilUtc) return;
+                    if (UntilUtc is DateTime until && DateTime.UtcNow >= until) return;
                     int n;
                     try
                     {
@@ -368,7 +257,7 @@ namespace CbDefense.Commands
                         var backoff = watcher.NextBackoff();
                         WriteWarning($"Reading the alerts failed ({watcher.ConsecutiveFailures} in a row): {ex.Message} " +
                                      $"Trying again in {backoff.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s; the watch goes on.");
-                        if (!Sleep(backoff)) return;
+                        if (!SleepUntil(backoff, UntilUtc)) return;
                         continue;
                     }
                     catch (Exception ex) when (IsReportable(ex))
@@ -377,7 +266,7 @@ namespace CbDefense.Commands
                         return;
                     }
                     if (n > 0) WriteVerbose($"{n} new alert(s) up to {watcher.WatermarkUtc.ToString("o", CultureInfo.InvariantCulture)}.");
-                    if (!Sleep(TimeSpan.FromSeconds(IntervalSec))) return;
+                    if (!SleepUntil(TimeSpan.FromSeconds(IntervalSec), UntilUtc)) return;
                 }
             }
         }

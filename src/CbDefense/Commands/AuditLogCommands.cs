@@ -98,8 +98,7 @@ namespace CbDefense.Commands
             };
             foreach (var a in Actor ?? Array.Empty<string>()) q.Actor.Add(a);
             foreach (var a in ActorIp ?? Array.Empty<string>()) q.ActorIp.Add(a);
-            if (Criteria != null)
-                foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            PSObjectConverter.CopyCriteria(Criteria, q.Criteria);
             PagedSearch<AuditLog> search;
             try
             {

@@ -121,10 +121,8 @@ namespace CbDefense.Commands
             foreach (var t in TargetPriority ?? Array.Empty<string>()) q.TargetPriority.Add(t);
             foreach (var s in Sort ?? Array.Empty<string>()) q.Sort.Add(s);
             foreach (var f in Filter ?? Array.Empty<string>()) q.Filters.Add(f);
-            if (Criteria != null)
-                foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
-            if (Exclusions != null)
-                foreach (DictionaryEntry e in Exclusions) q.Exclusions[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            PSObjectConverter.CopyCriteria(Criteria, q.Criteria);
+            PSObjectConverter.CopyCriteria(Exclusions, q.Exclusions);
             return q;
         }
 
@@ -168,7 +166,8 @@ namespace CbDefense.Commands
             _noun = noun;
         }
 
-        public void Update(PagedSearch<T> search, string? extra = null)
+        /// <summary>Shows what the search has read so far, with its <see cref="PagedSearch{T}.ProgressNote"/> in parentheses.</summary>
+        public void Update(PagedSearch<T> search)
         {
             long expected = search.ExpectedReads ?? 0;
             long read = search.TotalIsExact ? search.Written : search.Read;
@@ -178,7 +177,8 @@ namespace CbDefense.Commands
             _record.StatusDescription = search.TotalIsExact
                 ? $"{read:N0} of {expected:N0} {_noun}"
                 : $"{read:N0} of {expected:N0} {_noun} read, {search.Written:N0} matched";
-            if (extra != null) _record.StatusDescription += extra;
+            string? note = search.ProgressNote;
+            if (note != null) _record.StatusDescription += " (" + note + ")";
             _cmdlet.WriteProgressRecord(_record);
         }
 

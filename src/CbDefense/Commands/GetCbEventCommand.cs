@@ -1,12 +1,13 @@
 using System;
 using System.Management.Automation;
+using CbDefense.Search;
 
 namespace CbDefense.Commands
 {
     /// <summary>Searches events (streaming; the time range is split when a query matches more than one query returns), or gets events by id.</summary>
     [Cmdlet(VerbsCommon.Get, "CbEvent", DefaultParameterSetName = ListSet, SupportsPaging = true)]
     [OutputType(typeof(Event))]
-    public sealed class GetCbEventCommand : CbSessionCmdlet
+    public sealed class GetCbEventCommand : PagedSearchCmdlet<Event>
     {
         private const string ListSet = "List";
         private const string IdSet = "Id";
@@ -112,51 +113,18 @@ namespace CbDefense.Commands
             };
             foreach (var clause in Filter ?? Array.Empty<string>()) query.Filters.Add(clause);
 
-            ulong skip = PagingParameters.Skip, first = PagingParameters.First;
-            Search.PagedSearch<Event> search;
+            PagedSearch<Event> search;
             try
             {
-                search = EventService(session).Search(query, (long)Math.Min(skip, long.MaxValue),
-                    first == ulong.MaxValue ? (long?)null : (long)Math.Min(first, long.MaxValue), PageSize);
+                search = EventService(session).Search(query, PagingSkip, PagingFirst, PageSize);
             }
             catch (ArgumentException ex)
             {
                 ThrowCbError(ex, ex.ParamName == nameof(EventQuery.StartTime) ? "InvertedTimeRange" : "InvalidFilter", query);
                 return;
             }
-            if (search.Explanation != null) WriteVerbose(search.Explanation);
-
             var progress = new PagedProgress<Event>(this, ProgressId, "Get-CbEvent", "Reading events from " + session.Uri, "events");
-            bool firstPage = true;
-            try
-            {
-                while (!search.IsComplete)
-                {
-                    var page = new System.Collections.Generic.List<Event>();
-                    try
-                    {
-                        Run(ctx => search.NextPageAsync(page.Add, ctx));
-                    }
-                    catch (Exception ex) when (IsReportable(ex))
-                    {
-                        ThrowCbError(ex, "GetEventsFailed", query);
-                        return;
-                    }
-                    if (firstPage && search.ServerTotal.HasValue)
-                    {
-                        firstPage = false;
-                        if (PagingParameters.IncludeTotalCount)
-                            WriteObject(PagingParameters.NewTotalCount((ulong)Math.Max(0, search.ServerTotal.Value), search.TotalIsExact ? 1.0 : 0.0));
-                    }
-                    foreach (var ev in page) WriteObject(ev);
-                    int splits = ((CbDefense.Services.Legacy.LegacyEventSearch)search).SplitCount;
-                    progress.Update(search, splits > 0 ? $" (time range split {splits:N0} times)" : null);
-                }
-            }
-            finally
-            {
-                progress.Complete();
-            }
+            WriteSearch(search, progress, "events", "GetEventsFailed", query);
         }
     }
 

@@ -40,7 +40,10 @@ namespace CbDefense.Commands
     }
 
 
-    /// <summary>What the watchers share: -IntervalSec, -Count, -Until and -StatePath, and a wait that Ctrl+C and -Until end.</summary>
+    /// <summary>
+    /// What the watchers share: -IntervalSec, -Count, -Until and -StatePath, and a wait that Ctrl+C and -Until end.
+    /// Watch-CbAlert declares the same four itself, as its base holds the alert filters it shares with Get-CbAlert.
+    /// </summary>
     public abstract class CbWatchCmdlet : CbSessionCmdlet
     {
         [Parameter]
@@ -60,29 +63,13 @@ namespace CbDefense.Commands
 
         protected bool HasCount => MyInvocation.BoundParameters.ContainsKey(nameof(Count));
         protected bool HasUntil => MyInvocation.BoundParameters.ContainsKey(nameof(Until));
-        protected DateTime UntilUtc => Until.Kind == DateTimeKind.Utc ? Until : Until.ToUniversalTime();
+        protected DateTime UntilUtc => ToUtc(Until);
 
         /// <summary>Waits (Ctrl+C stops at once); false when -Until is reached first.</summary>
-        protected bool Sleep(TimeSpan wait)
-        {
-            if (HasUntil)
-            {
-                var left = UntilUtc - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero) return false;
-                if (left < wait)
-                {
-                    // Timers may fire a few milliseconds early: wait until -Until has really passed.
-                    while ((left = UntilUtc - DateTime.UtcNow) > TimeSpan.Zero)
-                    {
-                        var remaining = left;
-                        Run(ctx => Task.Delay(remaining + TimeSpan.FromMilliseconds(1), ctx.CancellationToken));
-                    }
-                    return false;
-                }
-            }
-            Run(ctx => Task.Delay(wait, ctx.CancellationToken));
-            return true;
-        }
+        protected bool Sleep(TimeSpan wait) => SleepUntil(wait, HasUntil ? UntilUtc : (DateTime?)null);
+
+        /// <summary>-Until in UTC (a time without a kind is local, as PowerShell reads one).</summary>
+        internal static DateTime ToUtc(DateTime until) => until.Kind == DateTimeKind.Utc ? until : until.ToUniversalTime();
     }
 
     internal static class NotificationAuth

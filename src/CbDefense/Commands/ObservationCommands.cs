@@ -104,10 +104,8 @@ namespace CbDefense.Commands
             foreach (var v in ProcessSha256 ?? Array.Empty<string>()) q.ProcessSha256.Add(v);
             foreach (var v in EventType ?? Array.Empty<string>()) q.EventType.Add(v);
             foreach (var v in AlertId ?? Array.Empty<string>()) q.AlertId.Add(v);
-            if (Criteria != null)
-                foreach (DictionaryEntry e in Criteria) q.Criteria[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
-            if (Exclusions != null)
-                foreach (DictionaryEntry e in Exclusions) q.Exclusions[e.Key.ToString()!] = PSObjectConverter.ToPlain(e.Value);
+            PSObjectConverter.CopyCriteria(Criteria, q.Criteria);
+            PSObjectConverter.CopyCriteria(Exclusions, q.Exclusions);
             return q;
         }
 
@@ -157,8 +155,7 @@ namespace CbDefense.Commands
             }
             try
             {
-                WriteSearch(search, progress, "observations", "GetObservationsFailed", q, ShowJob,
-                    () => search.JobCount > 1 ? $" ({search.JobCount} search jobs)" : null);
+                WriteSearch(search, progress, "observations", "GetObservationsFailed", q, ShowJob);
             }
             finally
             {

@@ -128,6 +128,9 @@ namespace CbDefense.Services.Legacy
         /// <summary>How many times a range was split because it matched more than one query can return.</summary>
         public int SplitCount { get; private set; }
 
+        public override string? ProgressNote =>
+            SplitCount > 0 ? "time range split " + SplitCount.ToString("N0", CultureInfo.CurrentCulture) + " times" : null;
+
         // -Skip is applied by the ranges above (whole ranges are jumped over when it covers them); -First by Offer.
         protected override bool ClientSkipsAndLimits => false;
 
