@@ -37,18 +37,12 @@ namespace CbDefense.Json
         /// <summary>The v3 device field names (what a -Filter key may name).</summary>
         internal static IReadOnlyList<string> WireNames => KnownNames;
 
-        private static DefaultJsonNameTable CreateNameTable()
-        {
-            var t = new DefaultJsonNameTable();
-            foreach (var n in KnownNames) t.Add(n);
-            return t;
-        }
-
         private static JsonTextReader CreateReader(Stream s)
         {
             var r = PlainJson.CreateReader(new StreamReader(s, System.Text.Encoding.UTF8, true, 65536));
             r.CloseInput = true;
-            r.PropertyNameTable = CreateNameTable();
+            // Names are kept as they come (v3 camelCase or v6 snake_case): each is allocated once per reply, not per device.
+            r.PropertyNameTable = new PlainJson.NameTable();
             return r;
         }
 
