@@ -158,11 +158,14 @@ public sealed class AdminTests
         }
         Assert.Equal(before, await AdminState(emu, job));
 
-        // The optional bodies: no body is the defaults.
-        var made = await emu.Post("/_emulator/alerts", "", null);
-        Assert.Equal(HttpStatusCode.OK, made.Status);
-        Assert.Equal(1, made.Json.GetProperty("created").GetInt32());
-        Assert.Equal(200, (await emu.Post("/_emulator/jobs/" + job + "/fail", "", null)).Code);
+        // The optional bodies: no body (empty or blank) is the defaults.
+        foreach (string none in new[] { "", " \r\n\t " })
+        {
+            var made = await emu.Post("/_emulator/alerts", none, null);
+            Assert.Equal(HttpStatusCode.OK, made.Status);
+            Assert.Equal(1, made.Json.GetProperty("created").GetInt32());
+        }
+        Assert.Equal(200, (await emu.Post("/_emulator/jobs/" + job + "/fail", "\n", null)).Code);
         Assert.Equal("FAILED", (await emu.Ok(Emu.Jobs + "/" + job, Emu.Custom)).GetProperty("status").GetString());
         Assert.Equal("Job failed (emulated)", (await emu.Ok(Emu.Jobs + "/" + job, Emu.Custom)).GetProperty("progress").GetProperty("message").GetString());
         Assert.Equal(200, (await emu.Post("/_emulator/reset", "", null)).Code);
