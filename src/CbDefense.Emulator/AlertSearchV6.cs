@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
 
@@ -10,25 +9,11 @@ namespace CbDefense.Emulator;
 /// the SDKs' v6 <c>BaseAlertSearchQuery</c> sends it: <c>criteria</c> over the v6 field names (ANDed across keys,
 /// ORed within one; the time criteria inside <c>criteria</c>), <c>query</c> (the emulator's query language over the
 /// v6 names) and <c>sort</c>. Everything matches the v6 alert object the route writes (<see cref="JsonOut.WriteAlert"/>).
-/// See docs/emulator.md, "The v6 alert search".
+/// What v6 spells its own way is here (the names, <c>group_results</c>, the INVALID_ARGUMENT answers, the 400 past the
+/// window); the rules both generations follow are <see cref="AlertCriteria"/>. See docs/emulator.md, "The v6 alert search".
 /// </summary>
-internal sealed class AlertSearchV6
+internal static class AlertSearchV6
 {
-    private readonly List<Func<Alert, bool>> _tests = new();
-    private QueryNode<Alert>? _query;
-
-    public bool Matches(Alert a)
-    {
-        foreach (var t in _tests)
-        {
-            if (!t(a))
-            {
-                return false;
-            }
-        }
-        return _query == null || _query.Matches(a);
-    }
-
     public static readonly string[] Workflows = { "OPEN", "DISMISSED" };
     public static readonly string[] Categories = { "THREAT", "MONITORED" };
 
@@ -38,66 +23,6 @@ internal sealed class AlertSearchV6
     private static string Blocked(Alert a) => a.PolicyApplied == "APPLIED" ? a.ThreatCategory : "UNKNOWN";
 
     private static string NotBlocked(Alert a) => a.PolicyApplied == "APPLIED" ? "UNKNOWN" : a.ThreatCategory;
-
-    /// <summary>String criteria: the value the v6 object shows, and the allowed values (null: any string).</summary>
-    private static readonly Dictionary<string, (Func<Alert, string?> Get, string[]? Allowed)> StringFields = new(StringComparer.Ordinal)
-    {
-        ["id"] = (a => a.Id, null),
-        ["legacy_alert_id"] = (a => a.LegacyAlertId, null),
-        ["threat_id"] = (a => a.ThreatId, null),
-        ["type"] = (a => a.Type, AlertFactory.Types),
-        ["category"] = (a => a.Category, Categories),
-        ["workflow"] = (a => a.WorkflowState, Workflows),
-        ["device_name"] = (a => a.DeviceName, null),
-        ["device_os"] = (a => a.DeviceOs, AlertSearch.DeviceOses),
-        ["device_os_version"] = (a => a.DeviceOsVersion, null),
-        ["device_username"] = (a => a.DeviceUsername, null),
-        ["device_location"] = (a => a.DeviceLocation, null),
-        ["policy_name"] = (a => a.PolicyName, null),
-        ["process_name"] = (a => a.ProcessName, null),
-        ["process_sha256"] = (a => a.Sha256, null),
-        ["reputation"] = (a => a.Reputation, Lists.Reputations),
-        ["reason_code"] = (a => a.ReasonCode, null),
-        ["run_state"] = (a => a.RunState, AlertSearch.RunStates),
-        ["policy_applied"] = (a => a.PolicyApplied, AlertSearch.PolicyApplied),
-        ["sensor_action"] = (a => a.SensorAction, null),
-        ["target_value"] = (a => a.TargetValue, AlertSearch.TargetValues),
-        ["blocked_threat_category"] = (a => Blocked(a), null),
-        ["not_blocked_threat_category"] = (a => NotBlocked(a), null),
-        ["threat_cause_vector"] = (_ => "UNKNOWN", null),
-    };
-
-    private static readonly Dictionary<string, Func<Alert, long>> IntFields = new(StringComparer.Ordinal)
-    {
-        ["device_id"] = a => a.DeviceId,
-        ["policy_id"] = a => a.PolicyId,
-    };
-
-    /// <summary>The v6 time criteria, each <c>{"start", "end"}</c> or <c>{"range"}</c>.</summary>
-    private static readonly Dictionary<string, Func<Alert, long>> TimeFields = new(StringComparer.Ordinal)
-    {
-        ["create_time"] = a => a.CreateTime,
-        ["first_event_time"] = a => a.FirstEventTime,
-        ["last_event_time"] = a => a.LastEventTime,
-        ["last_update_time"] = a => a.LastUpdateTime,
-    };
-
-    /// <summary>Every criteria key, in ordinal order (for the error message and the docs).</summary>
-    public static readonly string[] CriteriaKeys = BuildKeys();
-
-    private static string[] BuildKeys()
-    {
-        var keys = new List<string>();
-        keys.AddRange(StringFields.Keys);
-        keys.AddRange(IntFields.Keys);
-        keys.AddRange(TimeFields.Keys);
-        keys.Add("minimum_severity");
-        keys.Add("tag");
-        keys.Add("kill_chain_status");
-        keys.Add("group_results");
-        keys.Sort(StringComparer.Ordinal);
-        return keys.ToArray();
-    }
 
     /// <summary>The fields a v6 query may name: the v6 object's names (and the criteria's).</summary>
     internal static readonly FieldTable<Alert> QueryFields = new FieldTable<Alert>()
@@ -135,198 +60,111 @@ internal sealed class AlertSearchV6
         .Add("notes_present", a => a.NotesPresent ? "true" : "false")
         .BareTerms("id", "legacy_alert_id", "threat_id", "device_name", "process_name", "reason", "device_username");
 
+    /// <summary>The v6 names: criteria keys (the time criteria among them), sort keys, query fields.</summary>
+    internal static readonly AlertDialect Dialect = new()
+    {
+        Strings = new(StringComparer.Ordinal)
+        {
+            ["id"] = (a => a.Id, null),
+            ["legacy_alert_id"] = (a => a.LegacyAlertId, null),
+            ["threat_id"] = (a => a.ThreatId, null),
+            ["type"] = (a => a.Type, AlertFactory.Types),
+            ["category"] = (a => a.Category, Categories),
+            ["workflow"] = (a => a.WorkflowState, Workflows),
+            ["device_name"] = (a => a.DeviceName, null),
+            ["device_os"] = (a => a.DeviceOs, AlertSearch.DeviceOses),
+            ["device_os_version"] = (a => a.DeviceOsVersion, null),
+            ["device_username"] = (a => a.DeviceUsername, null),
+            ["device_location"] = (a => a.DeviceLocation, null),
+            ["policy_name"] = (a => a.PolicyName, null),
+            ["process_name"] = (a => a.ProcessName, null),
+            ["process_sha256"] = (a => a.Sha256, null),
+            ["reputation"] = (a => a.Reputation, Lists.Reputations),
+            ["reason_code"] = (a => a.ReasonCode, null),
+            ["run_state"] = (a => a.RunState, AlertSearch.RunStates),
+            ["policy_applied"] = (a => a.PolicyApplied, AlertSearch.PolicyApplied),
+            ["sensor_action"] = (a => a.SensorAction, null),
+            ["target_value"] = (a => a.TargetValue, AlertSearch.TargetValues),
+            ["blocked_threat_category"] = (a => Blocked(a), null),
+            ["not_blocked_threat_category"] = (a => NotBlocked(a), null),
+            ["threat_cause_vector"] = (_ => "UNKNOWN", null),
+        },
+        Integers = new(StringComparer.Ordinal)
+        {
+            ["device_id"] = a => a.DeviceId,
+            ["policy_id"] = a => a.PolicyId,
+        },
+        // The v6 time criteria, each {"start", "end"} or {"range"}; an end before its start is refused.
+        Times = new(StringComparer.Ordinal)
+        {
+            ["create_time"] = a => a.CreateTime,
+            ["first_event_time"] = a => a.FirstEventTime,
+            ["last_event_time"] = a => a.LastEventTime,
+            ["last_update_time"] = a => a.LastUpdateTime,
+        },
+        RefuseInvertedTimes = true,
+        AnyOf = new(StringComparer.Ordinal)
+        {
+            ["kill_chain_status"] = a => a.KillChain,
+            ["tag"] = _ => Array.Empty<string>(), // no alert has tags in the emulator (the v6 object's "tags" is null)
+        },
+        Inert = new(StringComparer.Ordinal)
+        {
+            ["group_results"] = GroupResults,
+        },
+        Refusal = EnumRefusal.InvalidArgument,
+        CriteriaExample = "{\"workflow\": [\"OPEN\"], \"category\": [\"THREAT\"]}",
+        QueryFields = QueryFields,
+        SortKeys = new(StringComparer.Ordinal)
+        {
+            ["create_time"] = AlertOrder.Long(a => a.CreateTime),
+            ["first_event_time"] = AlertOrder.Long(a => a.FirstEventTime),
+            ["last_event_time"] = AlertOrder.Long(a => a.LastEventTime),
+            ["last_update_time"] = AlertOrder.Long(a => a.LastUpdateTime),
+            ["severity"] = AlertOrder.Long(a => a.Severity),
+            ["device_id"] = AlertOrder.Long(a => a.DeviceId),
+            ["policy_id"] = AlertOrder.Long(a => a.PolicyId),
+            ["target_value"] = AlertOrder.Long(a => Lists.PriorityCode(a.TargetValue)),
+            ["category"] = AlertOrder.Text(a => a.Category),
+            ["device_name"] = AlertOrder.Text(a => a.DeviceName),
+            ["device_os"] = AlertOrder.Text(a => a.DeviceOs),
+            ["legacy_alert_id"] = AlertOrder.Text(a => a.LegacyAlertId),
+            ["policy_name"] = AlertOrder.Text(a => a.PolicyName),
+            ["process_name"] = AlertOrder.Text(a => a.ProcessName),
+            ["reason_code"] = AlertOrder.Text(a => a.ReasonCode),
+            ["threat_id"] = AlertOrder.Text(a => a.ThreatId),
+            ["type"] = AlertOrder.Text(a => a.Type),
+            ["workflow"] = AlertOrder.Text(a => a.WorkflowState),
+            ["id"] = AlertOrder.Ordinal(a => a.Id),
+        },
+        SortExample = "create_time",
+        PastWindow = last => SearchError.Arg("The search window is limited to the first 10,000 alerts, but start + rows - 1 = "
+            + last.ToString(CultureInfo.InvariantCulture) + " (rows at most 10,000); narrow the criteria (a create_time range, sorted by create_time) to read more"),
+    };
+
+    /// <summary>Every criteria key, in ordinal order (for the error message and the docs).</summary>
+    public static string[] CriteriaKeys => Dialect.CriteriaKeys;
+
+    /// <summary>The sortable fields.</summary>
+    public static string[] SortFields => Dialect.SortFields;
+
+    /// <summary><c>group_results</c>: <c>false</c> has no effect; <c>true</c> (grouped results) is not served.</summary>
+    private static SearchError? GroupResults(JsonElement value, string name)
+    {
+        var err = AlertCriteria.Bool(value, name, out bool grouped);
+        return err ?? (grouped ? SearchError.Arg(name + ": true (grouped results) is not served by the emulator; send false or leave it out") : null);
+    }
+
     /// <summary>Reads <c>criteria</c> and <c>query</c> of a request object (a missing or null one: no filter).</summary>
-    public static SearchError? Parse(JsonElement body, long nowMs, out AlertSearchV6 search)
+    public static SearchError? Parse(JsonElement body, long nowMs, out AlertFilter search)
     {
-        search = new AlertSearchV6();
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-        if (body.TryGetProperty("criteria", out var crit) && crit.ValueKind != JsonValueKind.Null)
-        {
-            var err = search.ParseCriteria(crit, nowMs);
-            if (err != null)
-            {
-                return err;
-            }
-        }
-        if (body.TryGetProperty("query", out var q) && q.ValueKind != JsonValueKind.Null)
-        {
-            if (q.ValueKind != JsonValueKind.String)
-            {
-                return SearchError.Arg("query must be a string (got " + q.GetRawText() + ")");
-            }
-            var err = QueryParser<Alert>.Parse(q.GetString()!, QueryFields, out search._query);
-            if (err != null)
-            {
-                return err;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>An array of strings, each (when <paramref name="allowed"/> is given) one of the allowed values,
-    /// case-insensitively; a value outside them is a v6 <c>INVALID_ARGUMENT</c> naming the key and the values.</summary>
-    private static SearchError? Strings(JsonElement el, string name, string[]? allowed, out HashSet<string> set)
-    {
-        var err = AlertSearch.Strings(el, name, null, out set);
-        if (err != null || allowed == null)
-        {
-            return err;
-        }
-        foreach (string v in set)
-        {
-            if (Array.FindIndex(allowed, x => string.Equals(x, v, StringComparison.OrdinalIgnoreCase)) < 0)
-            {
-                return SearchError.Arg(name + ": '" + v + "' is not a valid value; allowed values: " + string.Join(", ", allowed));
-            }
-        }
-        return null;
-    }
-
-    private SearchError? ParseCriteria(JsonElement obj, long nowMs)
-    {
-        if (obj.ValueKind != JsonValueKind.Object)
-        {
-            return SearchError.Arg("criteria must be an object of arrays, such as {\"workflow\": [\"OPEN\"], \"category\": [\"THREAT\"]}");
-        }
-        foreach (var p in obj.EnumerateObject())
-        {
-            string name = "criteria." + p.Name;
-            if (StringFields.TryGetValue(p.Name, out var sf))
-            {
-                var err = Strings(p.Value, name, sf.Allowed, out var set);
-                if (err != null)
-                {
-                    return err;
-                }
-                var get = sf.Get;
-                _tests.Add(a => get(a) is string v && set.Contains(v));
-                continue;
-            }
-            if (IntFields.TryGetValue(p.Name, out var inf))
-            {
-                var err = AlertSearch.Longs(p.Value, name, out var set);
-                if (err != null)
-                {
-                    return err;
-                }
-                _tests.Add(a => set.Contains(inf(a)));
-                continue;
-            }
-            if (TimeFields.TryGetValue(p.Name, out var tf))
-            {
-                var err = AlertSearch.TimeRange(p.Value, name, nowMs, out long from, out long to, out _);
-                if (err != null)
-                {
-                    return err;
-                }
-                _tests.Add(a =>
-                {
-                    long v = tf(a);
-                    return v >= from && v <= to;
-                });
-                continue;
-            }
-            switch (p.Name)
-            {
-                case "minimum_severity":
-                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int min) || min < 1 || min > 10)
-                    {
-                        return SearchError.Arg(name + " must be an integer from 1 to 10 (got " + p.Value.GetRawText() + ")");
-                    }
-                    _tests.Add(a => a.Severity >= min);
-                    break;
-                case "tag":
-                {
-                    var err = AlertSearch.Strings(p.Value, name, null, out _);
-                    if (err != null)
-                    {
-                        return err;
-                    }
-                    _tests.Add(_ => false); // no alert has tags in the emulator (the v6 object's "tags" is null)
-                    break;
-                }
-                case "kill_chain_status":
-                {
-                    var err = AlertSearch.Strings(p.Value, name, null, out var set);
-                    if (err != null)
-                    {
-                        return err;
-                    }
-                    _tests.Add(a => Array.Exists(a.KillChain, set.Contains));
-                    break;
-                }
-                case "group_results":
-                    if (p.Value.ValueKind != JsonValueKind.True && p.Value.ValueKind != JsonValueKind.False)
-                    {
-                        return SearchError.Arg(name + " must be true or false (got " + p.Value.GetRawText() + ")");
-                    }
-                    if (p.Value.GetBoolean())
-                    {
-                        return SearchError.Arg(name + ": true (grouped results) is not served by the emulator; send false or leave it out");
-                    }
-                    break;
-                default:
-                    return SearchError.Arg(name + " is not a supported criteria key; supported: " + string.Join(", ", CriteriaKeys));
-            }
-        }
-        return null;
+        search = new AlertFilter();
+        return body.ValueKind != JsonValueKind.Object ? null : AlertCriteria.Parse(body, Dialect, nowMs, search);
     }
 
     // ------------------------------------------------------------------ sort
 
-    public static readonly string[] SortFields =
-    {
-        "category", "create_time", "device_id", "device_name", "device_os", "first_event_time", "id", "last_event_time",
-        "last_update_time", "legacy_alert_id", "policy_id", "policy_name", "process_name", "reason_code", "severity",
-        "target_value", "threat_id", "type", "workflow",
-    };
-
-    private static int Cmp(string a, string b, int dir) => dir * string.Compare(a, b, StringComparison.OrdinalIgnoreCase);
-
-    private static Comparison<Alert> Key(string field, int dir) => field switch
-    {
-        "create_time" => (a, b) => dir * a.CreateTime.CompareTo(b.CreateTime),
-        "first_event_time" => (a, b) => dir * a.FirstEventTime.CompareTo(b.FirstEventTime),
-        "last_event_time" => (a, b) => dir * a.LastEventTime.CompareTo(b.LastEventTime),
-        "last_update_time" => (a, b) => dir * a.LastUpdateTime.CompareTo(b.LastUpdateTime),
-        "severity" => (a, b) => dir * a.Severity.CompareTo(b.Severity),
-        "device_id" => (a, b) => dir * a.DeviceId.CompareTo(b.DeviceId),
-        "policy_id" => (a, b) => dir * a.PolicyId.CompareTo(b.PolicyId),
-        "target_value" => (a, b) => dir * Lists.PriorityCode(a.TargetValue).CompareTo(Lists.PriorityCode(b.TargetValue)),
-        "category" => (a, b) => Cmp(a.Category, b.Category, dir),
-        "device_name" => (a, b) => Cmp(a.DeviceName, b.DeviceName, dir),
-        "device_os" => (a, b) => Cmp(a.DeviceOs, b.DeviceOs, dir),
-        "legacy_alert_id" => (a, b) => Cmp(a.LegacyAlertId, b.LegacyAlertId, dir),
-        "policy_name" => (a, b) => Cmp(a.PolicyName, b.PolicyName, dir),
-        "process_name" => (a, b) => Cmp(a.ProcessName, b.ProcessName, dir),
-        "reason_code" => (a, b) => Cmp(a.ReasonCode, b.ReasonCode, dir),
-        "threat_id" => (a, b) => Cmp(a.ThreatId, b.ThreatId, dir),
-        "type" => (a, b) => Cmp(a.Type, b.Type, dir),
-        "workflow" => (a, b) => Cmp(a.WorkflowState, b.WorkflowState, dir),
-        "id" => (a, b) => dir * string.CompareOrdinal(a.Id, b.Id),
-        _ => throw new ArgumentOutOfRangeException(nameof(field)),
-    };
-
-    /// <summary>The default order: newest create_time first, ties on id ascending.</summary>
-    public static int NewestFirst(Alert a, Alert b)
-    {
-        int c = b.CreateTime.CompareTo(a.CreateTime);
-        return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-    }
-
-    /// <summary>Parses <c>sort</c> (absent, null or empty: <see cref="NewestFirst"/>). The order is total: ties end
-    /// on id (ordinal, ascending).</summary>
-    public static SearchError? ParseSort(JsonElement el, out Comparison<Alert> comparison)
-    {
-        comparison = NewestFirst;
-        var err = SortSpec.Parse(el, SortFields, "create_time", out var items);
-        if (err == null && items.Count > 0)
-        {
-            comparison = SortSpec.Chain<Alert>(items, Key, (a, b) => string.CompareOrdinal(a.Id, b.Id));
-        }
-        return err;
-    }
+    /// <summary>Parses <c>sort</c> (absent, null or empty: <see cref="AlertOrder.NewestFirst"/>, newest create_time
+    /// first). The order is total: ties end on id (ordinal, ascending).</summary>
+    public static SearchError? ParseSort(JsonElement el, out Comparison<Alert> comparison) => AlertOrder.Parse(el, Dialect, out _, out comparison);
 }

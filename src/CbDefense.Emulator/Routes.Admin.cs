@@ -68,11 +68,43 @@ internal static partial class Routes
 
     private static Task AdminError(HttpContext ctx, string message) => JsonOut.V3Error(ctx, 400, message);
 
-    private static async Task<byte[]> ReadBody(HttpContext ctx)
+    /// <summary>Whether an admin body is optional (empty or blank: <c>{}</c>, the route's defaults) or required.</summary>
+    private enum AdminBodyRule
     {
-        using var ms = new MemoryStream();
-        await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
-        return ms.ToArray();
+        Optional,
+        Required,
+    }
+
+    /// <summary>
+    /// The JSON object body of an admin route (every admin route that takes a body reads it here). An empty or blank
+    /// optional body is <c>{}</c>; an empty required one, one that is not JSON, or one that is not an object
+    /// (<paramref name="notAnObject"/>, the route's own message) is answered here with <c>400</c>
+    /// <c>{"success": false, "message": ...}</c> and gives null: the route then changes nothing.
+    /// </summary>
+    private static async Task<JsonElement?> AdminBody(HttpContext ctx, AdminBodyRule rule, string notAnObject)
+    {
+        byte[] raw;
+        using (var ms = new MemoryStream())
+        {
+            // Admin routes skip the pipeline that buffers API bodies: read the request here.
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
+            raw = ms.ToArray();
+        }
+        if (rule == AdminBodyRule.Optional && raw.All(b => char.IsWhiteSpace((char)b)))
+        {
+            return EmptyObject;
+        }
+        string? err = ParseJson(raw, out var root);
+        if (err == null && root.ValueKind != JsonValueKind.Object)
+        {
+            err = notAnObject;
+        }
+        if (err != null)
+        {
+            await AdminError(ctx, err).ConfigureAwait(false);
+            return null;
+        }
+        return root;
     }
 
     private static Task Stats(HttpContext ctx, EmulatorState s)
@@ -134,97 +166,88 @@ internal static partial class Routes
 
     private static async Task Reset(HttpContext ctx, EmulatorState s)
     {
-        byte[] raw = await ReadBody(ctx).ConfigureAwait(false);
+        if (await AdminBody(ctx, AdminBodyRule.Optional,
+                "The body must be an object {\"devices\": n, \"events\": n, \"alerts\": n, \"seed\": s, \"api\": \"legacy|current|both\", \"liveResponse\": {...}, \"alertRate\": n, ...}")
+            .ConfigureAwait(false) is not JsonElement root)
+        {
+            return;
+        }
         int devices = s.Options.Devices, events = s.Options.Events;
         long seed = s.Options.Seed;
         string api = s.Options.Api;
         var lr = s.Options.Lr.Clone();
         var cur = s.Options.Current.Clone();
-        if (raw.Length > 0 && raw.Any(b => !char.IsWhiteSpace((char)b)))
+        foreach (var p in root.EnumerateObject())
         {
-            string? err = ParseJson(raw, out var root);
-            if (err != null)
+            switch (p.Name)
             {
-                await AdminError(ctx, err).ConfigureAwait(false);
-                return;
-            }
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                await AdminError(ctx, "The body must be an object {\"devices\": n, \"events\": n, \"alerts\": n, \"seed\": s, \"api\": \"legacy|current|both\", \"liveResponse\": {...}, \"alertRate\": n, ...}").ConfigureAwait(false);
-                return;
-            }
-            foreach (var p in root.EnumerateObject())
-            {
-                switch (p.Name)
-                {
-                    case "devices":
-                    case "events":
-                        if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int n) || n < 0 || n > 10_000_000)
-                        {
-                            await AdminError(ctx, p.Name + " must be an integer between 0 and 10000000").ConfigureAwait(false);
-                            return;
-                        }
-                        if (p.Name == "devices")
-                        {
-                            devices = n;
-                        }
-                        else
-                        {
-                            events = n;
-                        }
-                        break;
-                    case "seed":
-                        if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out long sv))
-                        {
-                            seed = sv;
-                        }
-                        else if (p.Value.ValueKind == JsonValueKind.String)
-                        {
-                            seed = Rng.SeedFromString(p.Value.GetString()!);
-                        }
-                        else
-                        {
-                            await AdminError(ctx, "seed must be an integer or a string").ConfigureAwait(false);
-                            return;
-                        }
-                        break;
-                    case "api":
-                        string? mode = p.Value.ValueKind == JsonValueKind.String ? ApiModes.Normalize(p.Value.GetString()) : null;
-                        if (mode == null)
-                        {
-                            await AdminError(ctx, "api must be one of: " + string.Join(", ", ApiModes.All)).ConfigureAwait(false);
-                            return;
-                        }
-                        api = mode;
-                        break;
-                    case "liveResponse":
-                        try
-                        {
-                            lr.Apply(p.Value);
-                        }
-                        catch (FormatException e)
-                        {
-                            await AdminError(ctx, e.Message).ConfigureAwait(false);
-                            return;
-                        }
-                        break;
-                    default:
-                        try
-                        {
-                            if (cur.TryApply(p.Name, p.Value))
-                            {
-                                break;
-                            }
-                        }
-                        catch (FormatException e)
-                        {
-                            await AdminError(ctx, e.Message).ConfigureAwait(false);
-                            return;
-                        }
-                        await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api, liveResponse, "
-                            + string.Join(", ", CurrentOptions.ResetNames) + ")").ConfigureAwait(false);
+                case "devices":
+                case "events":
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int n) || n < 0 || n > 10_000_000)
+                    {
+                        await AdminError(ctx, p.Name + " must be an integer between 0 and 10000000").ConfigureAwait(false);
                         return;
-                }
+                    }
+                    if (p.Name == "devices")
+                    {
+                        devices = n;
+                    }
+                    else
+                    {
+                        events = n;
+                    }
+                    break;
+                case "seed":
+                    if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out long sv))
+                    {
+                        seed = sv;
+                    }
+                    else if (p.Value.ValueKind == JsonValueKind.String)
+                    {
+                        seed = Rng.SeedFromString(p.Value.GetString()!);
+                    }
+                    else
+                    {
+                        await AdminError(ctx, "seed must be an integer or a string").ConfigureAwait(false);
+                        return;
+                    }
+                    break;
+                case "api":
+                    string? mode = p.Value.ValueKind == JsonValueKind.String ? ApiModes.Normalize(p.Value.GetString()) : null;
+                    if (mode == null)
+                    {
+                        await AdminError(ctx, "api must be one of: " + string.Join(", ", ApiModes.All)).ConfigureAwait(false);
+                        return;
+                    }
+                    api = mode;
+                    break;
+                case "liveResponse":
+                    try
+                    {
+                        lr.Apply(p.Value);
+                    }
+                    catch (FormatException e)
+                    {
+                        await AdminError(ctx, e.Message).ConfigureAwait(false);
+                        return;
+                    }
+                    break;
+                default:
+                    try
+                    {
+                        if (cur.TryApply(p.Name, p.Value))
+                        {
+                            break;
+                        }
+                    }
+                    catch (FormatException e)
+                    {
+                        await AdminError(ctx, e.Message).ConfigureAwait(false);
+                        return;
+                    }
+                    await AdminError(ctx, "unknown reset field '" + p.Name + "' (allowed: devices, events, seed, api, liveResponse, "
+                        + string.Join(", ", CurrentOptions.ResetNames) + ")").ConfigureAwait(false);
+                    return;
             }
         }
         lock (s.Lock)
@@ -239,15 +262,9 @@ internal static partial class Routes
 
     private static async Task QueueNotifications(HttpContext ctx, EmulatorState s)
     {
-        string? err = ParseJson(await ReadBody(ctx).ConfigureAwait(false), out var root);
-        if (err != null)
+        if (await AdminBody(ctx, AdminBodyRule.Required, "The body must be {\"count\": n, \"type\": \"THREAT\"|\"POLICY_ACTION\"} or {\"notifications\": [...]}")
+            .ConfigureAwait(false) is not JsonElement root)
         {
-            await AdminError(ctx, err).ConfigureAwait(false);
-            return;
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            await AdminError(ctx, "The body must be {\"count\": n, \"type\": \"THREAT\"|\"POLICY_ACTION\"} or {\"notifications\": [...]}").ConfigureAwait(false);
             return;
         }
         int queued = 0;
@@ -333,20 +350,20 @@ internal static partial class Routes
 
     private static async Task PutFaults(HttpContext ctx, EmulatorState s)
     {
-        string? err = ParseJson(await ReadBody(ctx).ConfigureAwait(false), out var root);
-        if (err == null && (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("faults", out var arr) || arr.ValueKind != JsonValueKind.Array))
+        const string Shape = "The body must be {\"faults\": [rule, ...]}";
+        if (await AdminBody(ctx, AdminBodyRule.Required, Shape).ConfigureAwait(false) is not JsonElement root)
         {
-            err = "The body must be {\"faults\": [rule, ...]}";
+            return;
         }
-        if (err != null)
+        if (!root.TryGetProperty("faults", out var arr) || arr.ValueKind != JsonValueKind.Array)
         {
-            await AdminError(ctx, err).ConfigureAwait(false);
+            await AdminError(ctx, Shape).ConfigureAwait(false);
             return;
         }
         var rules = new List<FaultRule>();
         try
         {
-            foreach (var r in root.GetProperty("faults").EnumerateArray())
+            foreach (var r in arr.EnumerateArray())
             {
                 rules.Add(FaultRule.FromJson(r));
             }
@@ -365,10 +382,8 @@ internal static partial class Routes
 
     private static async Task PostFault(HttpContext ctx, EmulatorState s)
     {
-        string? err = ParseJson(await ReadBody(ctx).ConfigureAwait(false), out var root);
-        if (err != null)
+        if (await AdminBody(ctx, AdminBodyRule.Required, "Invalid fault rule: a fault rule must be a JSON object").ConfigureAwait(false) is not JsonElement root)
         {
-            await AdminError(ctx, err).ConfigureAwait(false);
             return;
         }
         FaultRule rule;

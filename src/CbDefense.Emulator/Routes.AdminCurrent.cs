@@ -36,101 +36,96 @@ internal static partial class Routes
 
     private static async Task AdminNewAlerts(HttpContext ctx, EmulatorState s)
     {
-        byte[] raw = await ReadBody(ctx).ConfigureAwait(false);
+        if (await AdminBody(ctx, AdminBodyRule.Optional,
+                "The body must be an object {\"count\": n, \"threatId\", \"type\", \"deviceId\", \"severity\", \"backendTimestamp\", \"delayMs\"}")
+            .ConfigureAwait(false) is not JsonElement root)
+        {
+            return;
+        }
         int count = 1;
         var spec = new EmulatorState.NewAlertSpec();
-        if (raw.Length > 0)
+        string? err = null;
+        foreach (var p in root.EnumerateObject())
         {
-            string? err = ParseJson(raw, out var root);
-            if (err == null && root.ValueKind != JsonValueKind.Object)
+            var v = p.Value;
+            switch (p.Name)
             {
-                err = "The body must be an object {\"count\": n, \"threatId\", \"type\", \"deviceId\", \"severity\", \"backendTimestamp\", \"delayMs\"}";
-            }
-            if (err == null)
-            {
-                foreach (var p in root.EnumerateObject())
-                {
-                    var v = p.Value;
-                    switch (p.Name)
+                case "count":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
                     {
-                        case "count":
-                            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
-                            {
-                                err = "count must be an integer between 0 and 1000000";
-                            }
-                            break;
-                        case "threatId":
-                            if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0)
-                            {
-                                err = "threatId must be a non-empty string";
-                            }
-                            else
-                            {
-                                spec.ThreatId = v.GetString();
-                            }
-                            break;
-                        case "type":
-                            spec.Type = v.ValueKind == JsonValueKind.String ? Array.Find(AlertFactory.Types, t => string.Equals(t, v.GetString(), StringComparison.OrdinalIgnoreCase)) : null;
-                            if (spec.Type == null)
-                            {
-                                err = "type must be one of: " + string.Join(", ", AlertFactory.Types);
-                            }
-                            break;
-                        case "deviceId":
-                            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long did))
-                            {
-                                err = "deviceId must be an integer";
-                            }
-                            else
-                            {
-                                spec.DeviceId = did;
-                            }
-                            break;
-                        case "severity":
-                            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int sev) || sev < 1 || sev > 10)
-                            {
-                                err = "severity must be an integer from 1 to 10";
-                            }
-                            else
-                            {
-                                spec.Severity = sev;
-                            }
-                            break;
-                        case "backendTimestamp":
-                            if (!IsoArg(v, out long bt))
-                            {
-                                err = "backendTimestamp must be an ISO-8601 time";
-                            }
-                            else
-                            {
-                                spec.BackendTimestamp = bt;
-                            }
-                            break;
-                        case "delayMs":
-                            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long dl) || dl < 0)
-                            {
-                                err = "delayMs must be a non-negative integer";
-                            }
-                            else
-                            {
-                                spec.DelayMs = dl;
-                            }
-                            break;
-                        default:
-                            err = "unknown field '" + p.Name + "' (allowed: count, threatId, type, deviceId, severity, backendTimestamp, delayMs)";
-                            break;
+                        err = "count must be an integer between 0 and 1000000";
                     }
-                    if (err != null)
+                    break;
+                case "threatId":
+                    if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0)
                     {
-                        break;
+                        err = "threatId must be a non-empty string";
                     }
-                }
+                    else
+                    {
+                        spec.ThreatId = v.GetString();
+                    }
+                    break;
+                case "type":
+                    spec.Type = v.ValueKind == JsonValueKind.String ? Array.Find(AlertFactory.Types, t => string.Equals(t, v.GetString(), StringComparison.OrdinalIgnoreCase)) : null;
+                    if (spec.Type == null)
+                    {
+                        err = "type must be one of: " + string.Join(", ", AlertFactory.Types);
+                    }
+                    break;
+                case "deviceId":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long did))
+                    {
+                        err = "deviceId must be an integer";
+                    }
+                    else
+                    {
+                        spec.DeviceId = did;
+                    }
+                    break;
+                case "severity":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int sev) || sev < 1 || sev > 10)
+                    {
+                        err = "severity must be an integer from 1 to 10";
+                    }
+                    else
+                    {
+                        spec.Severity = sev;
+                    }
+                    break;
+                case "backendTimestamp":
+                    if (!IsoArg(v, out long bt))
+                    {
+                        err = "backendTimestamp must be an ISO-8601 time";
+                    }
+                    else
+                    {
+                        spec.BackendTimestamp = bt;
+                    }
+                    break;
+                case "delayMs":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long dl) || dl < 0)
+                    {
+                        err = "delayMs must be a non-negative integer";
+                    }
+                    else
+                    {
+                        spec.DelayMs = dl;
+                    }
+                    break;
+                default:
+                    err = "unknown field '" + p.Name + "' (allowed: count, threatId, type, deviceId, severity, backendTimestamp, delayMs)";
+                    break;
             }
             if (err != null)
             {
-                await AdminError(ctx, err).ConfigureAwait(false);
-                return;
+                break;
             }
+        }
+        if (err != null)
+        {
+            await AdminError(ctx, err).ConfigureAwait(false);
+            return;
         }
         if (spec.DeviceId is long wanted)
         {
@@ -236,37 +231,33 @@ internal static partial class Routes
 
     private static async Task AdminFailJob(HttpContext ctx, EmulatorState s)
     {
-        byte[] raw = await ReadBody(ctx).ConfigureAwait(false);
-        string message = "Job failed (emulated)";
-        if (raw.Length > 0)
+        const string Shape = "The body must be {\"message\": \"...\"} (optional)";
+        if (await AdminBody(ctx, AdminBodyRule.Optional, Shape).ConfigureAwait(false) is not JsonElement root)
         {
-            string? err = ParseJson(raw, out var root);
-            if (err == null && (root.ValueKind != JsonValueKind.Object || (root.TryGetProperty("message", out var m) && m.ValueKind != JsonValueKind.String)))
+            return;
+        }
+        string message = "Job failed (emulated)";
+        if (root.TryGetProperty("message", out var msg))
+        {
+            if (msg.ValueKind != JsonValueKind.String)
             {
-                err = "The body must be {\"message\": \"...\"} (optional)";
-            }
-            if (err != null)
-            {
-                await AdminError(ctx, err).ConfigureAwait(false);
+                await AdminError(ctx, Shape).ConfigureAwait(false);
                 return;
             }
-            if (root.TryGetProperty("message", out var msg))
-            {
-                message = msg.GetString()!;
-            }
+            message = msg.GetString()!;
         }
-        string raw2 = RouteString(ctx, "id");
+        string idText = RouteString(ctx, "id");
         string? problem = null;
         lock (s.Lock)
         {
             s.Tick();
-            if (!long.TryParse(raw2, NumberStyles.None, CultureInfo.InvariantCulture, out long id) || !s.Jobs.TryGetValue(id, out var job))
+            if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out long id) || !s.Jobs.TryGetValue(id, out var job))
             {
-                problem = "no job " + raw2;
+                problem = "no job " + idText;
             }
             else if (!s.FailJob(job, message))
             {
-                problem = "job " + raw2 + " has already completed or failed";
+                problem = "job " + idText + " has already completed or failed";
             }
         }
         if (problem != null)
@@ -279,76 +270,75 @@ internal static partial class Routes
 
     private static async Task AdminAddAudit(HttpContext ctx, EmulatorState s)
     {
-        string? err = ParseJson(await ReadBody(ctx).ConfigureAwait(false), out var root);
+        if (await AdminBody(ctx, AdminBodyRule.Required,
+                "The body must be an object {\"count\", \"description\", \"actor\", \"actorIp\", \"requestUrl\", \"flagged\", \"verbose\", \"createTime\", \"spacingMs\"}")
+            .ConfigureAwait(false) is not JsonElement root)
+        {
+            return;
+        }
         int count = 1;
         string? description = null, actor = null, actorIp = null, requestUrl = null;
         bool flagged = false, verbose = false;
         long? time = null;
         long spacing = 1;
-        if (err == null && root.ValueKind != JsonValueKind.Object)
+        string? err = null;
+        foreach (var p in root.EnumerateObject())
         {
-            err = "The body must be an object {\"count\", \"description\", \"actor\", \"actorIp\", \"requestUrl\", \"flagged\", \"verbose\", \"createTime\", \"spacingMs\"}";
-        }
-        if (err == null)
-        {
-            foreach (var p in root.EnumerateObject())
+            var v = p.Value;
+            switch (p.Name)
             {
-                var v = p.Value;
-                switch (p.Name)
-                {
-                    case "count":
-                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
-                        {
-                            err = "count must be an integer between 0 and 1000000";
-                        }
-                        break;
-                    case "description":
-                    case "actor":
-                    case "actorIp":
-                    case "requestUrl":
-                        if (v.ValueKind != JsonValueKind.String)
-                        {
-                            err = p.Name + " must be a string";
-                            break;
-                        }
-                        if (p.Name == "description") { description = v.GetString(); }
-                        else if (p.Name == "actor") { actor = v.GetString(); }
-                        else if (p.Name == "actorIp") { actorIp = v.GetString(); }
-                        else { requestUrl = v.GetString(); }
-                        break;
-                    case "flagged":
-                    case "verbose":
-                        if (v.ValueKind != JsonValueKind.True && v.ValueKind != JsonValueKind.False)
-                        {
-                            err = p.Name + " must be a boolean";
-                            break;
-                        }
-                        if (p.Name == "flagged") { flagged = v.GetBoolean(); } else { verbose = v.GetBoolean(); }
-                        break;
-                    case "createTime":
-                        if (!IsoArg(v, out long t))
-                        {
-                            err = "createTime must be an ISO-8601 time";
-                        }
-                        else
-                        {
-                            time = t;
-                        }
-                        break;
-                    case "spacingMs":
-                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out spacing) || spacing < 0)
-                        {
-                            err = "spacingMs must be a non-negative integer";
-                        }
-                        break;
-                    default:
-                        err = "unknown field '" + p.Name + "' (allowed: count, description, actor, actorIp, requestUrl, flagged, verbose, createTime, spacingMs)";
-                        break;
-                }
-                if (err != null)
-                {
+                case "count":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
+                    {
+                        err = "count must be an integer between 0 and 1000000";
+                    }
                     break;
-                }
+                case "description":
+                case "actor":
+                case "actorIp":
+                case "requestUrl":
+                    if (v.ValueKind != JsonValueKind.String)
+                    {
+                        err = p.Name + " must be a string";
+                        break;
+                    }
+                    if (p.Name == "description") { description = v.GetString(); }
+                    else if (p.Name == "actor") { actor = v.GetString(); }
+                    else if (p.Name == "actorIp") { actorIp = v.GetString(); }
+                    else { requestUrl = v.GetString(); }
+                    break;
+                case "flagged":
+                case "verbose":
+                    if (v.ValueKind != JsonValueKind.True && v.ValueKind != JsonValueKind.False)
+                    {
+                        err = p.Name + " must be a boolean";
+                        break;
+                    }
+                    if (p.Name == "flagged") { flagged = v.GetBoolean(); } else { verbose = v.GetBoolean(); }
+                    break;
+                case "createTime":
+                    if (!IsoArg(v, out long t))
+                    {
+                        err = "createTime must be an ISO-8601 time";
+                    }
+                    else
+                    {
+                        time = t;
+                    }
+                    break;
+                case "spacingMs":
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out spacing) || spacing < 0)
+                    {
+                        err = "spacingMs must be a non-negative integer";
+                    }
+                    break;
+                default:
+                    err = "unknown field '" + p.Name + "' (allowed: count, description, actor, actorIp, requestUrl, flagged, verbose, createTime, spacingMs)";
+                    break;
+            }
+            if (err != null)
+            {
+                break;
             }
         }
         if (err != null)

@@ -88,7 +88,7 @@ internal static partial class Routes
     private static Task SearchAlertsV7(HttpContext ctx, EmulatorState s)
     {
         int rows = DefaultAlertRows, start = 1;
-        AlertSearch search = null!;
+        AlertFilter search = null!;
         Comparison<Alert> order = null!;
         bool natural = false, reversed = false;
         long now = EmulatorState.NowMs;
@@ -97,18 +97,10 @@ internal static partial class Routes
         err ??= BodyInt(root, "start", 1, out start);
         err ??= AlertSearch.Parse(root, now, out search);
         err ??= AlertSearch.ParseSort(root.TryGetProperty("sort", out var sortEl) ? sortEl : default, out order, out natural, out reversed);
+        err ??= AlertCriteria.CheckWindow(AlertSearch.Dialect, ref start, rows);
         if (err != null)
         {
             return SearchFailed(ctx, err);
-        }
-        start = Math.Max(1, start); // 1-based; 0 is the first row too
-        long last = (long)start + rows - 1;
-        if (last > SearchWindow)
-        {
-            // What the real service answers past the window (the SDK stops at 10,000 to "prevent 500 Internal Server Error").
-            return SearchFailed(ctx, new SearchError("INTERNAL_SERVER_ERROR", "Result window is too large: start + rows - 1 = "
-                + last.ToString(CultureInfo.InvariantCulture) + ", but only the first 10,000 alerts of a search can be read; narrow the time_range "
-                + "(sort by backend_timestamp ASC and restart from the last backend_timestamp read) to read more") { Status = 500 });
         }
         var matches = new List<Alert>();
         lock (s.Lock)
@@ -161,8 +153,7 @@ internal static partial class Routes
             matches.Sort(order);
         }
         int total = matches.Count;
-        int from = Math.Min(start - 1, total);
-        var page = matches.GetRange(from, Math.Min(rows, total - from));
+        var page = AlertCriteria.Page(matches, start, rows);
         string org = s.Options.OrgKey;
         string console = ConsoleBase(ctx);
         return StreamItems(ctx, page,
@@ -176,7 +167,7 @@ internal static partial class Routes
             {
                 w.WriteEndArray();
                 w.WriteNumber("num_found", total);
-                w.WriteNumber("num_available", Math.Min(total, SearchWindow));
+                w.WriteNumber("num_available", Math.Min(total, AlertCriteria.Window));
                 w.WriteEndObject();
             });
     }
@@ -242,7 +233,7 @@ internal static partial class Routes
 
     private static Task AlertWorkflowV7(HttpContext ctx, EmulatorState s)
     {
-        AlertSearch search = null!;
+        AlertFilter search = null!;
         string? status = null, closure = null, determination = null, note = null;
         long now = EmulatorState.NowMs;
         var err = ObjectBody(ctx, AlertWorkflowKeys, "alerts/workflow", out var root);

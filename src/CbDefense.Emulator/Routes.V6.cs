@@ -434,7 +434,7 @@ internal static partial class Routes
     private static Task SearchAlerts(HttpContext ctx, EmulatorState s)
     {
         int rows = DefaultV6AlertRows, start = 1;
-        AlertSearchV6 search = null!;
+        AlertFilter search = null!;
         Comparison<Alert> order = null!;
         long now = EmulatorState.NowMs;
         JsonElement root = EmptyObject; // an empty body is the search for everything
@@ -447,16 +447,10 @@ internal static partial class Routes
         err ??= BodyInt(root, "start", 1, out start);
         err ??= AlertSearchV6.Parse(root, now, out search);
         err ??= AlertSearchV6.ParseSort(root.TryGetProperty("sort", out var sortEl) ? sortEl : default, out order);
+        err ??= AlertCriteria.CheckWindow(AlertSearchV6.Dialect, ref start, rows);
         if (err != null)
         {
             return SearchFailed(ctx, err);
-        }
-        start = Math.Max(1, start); // 1-based; 0 is the first row too
-        long last = (long)start + rows - 1;
-        if (last > SearchWindow)
-        {
-            return SearchFailed(ctx, SearchError.Arg("The search window is limited to the first 10,000 alerts, but start + rows - 1 = "
-                + last.ToString(CultureInfo.InvariantCulture) + " (rows at most 10,000); narrow the criteria (a create_time range, sorted by create_time) to read more"));
         }
         var matches = new List<Alert>();
         lock (s.Lock)
@@ -473,8 +467,7 @@ internal static partial class Routes
         // Alerts are copy-on-write: the snapshot is ordered and paged outside the lock.
         matches.Sort(order);
         int total = matches.Count;
-        int from = Math.Min(start - 1, total);
-        var page = matches.GetRange(from, Math.Min(rows, total - from));
+        var page = AlertCriteria.Page(matches, start, rows);
         string org = s.Options.OrgKey;
         return StreamItems(ctx, page,
             w =>

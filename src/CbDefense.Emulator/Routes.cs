@@ -566,7 +566,7 @@ internal static partial class Routes
         List<string> items;
         lock (s.Lock)
         {
-            int n = Math.Min(1000, s.AuditQueue.Count);
+            int n = Math.Min(AuditQueueMax, s.AuditQueue.Count);
             items = s.AuditQueue.GetRange(0, n);
             s.AuditQueue.RemoveRange(0, n);
         }

@@ -115,6 +115,137 @@ namespace CbDefense.Core.Tests
             Assert.Equal("/integrationServices/v3/auditlogs", h.List[0].Uri.AbsolutePath);
         }
 
+        /// <summary>A v3 auditlogs queue of <paramref name="queued"/> records, handing out at most <paramref name="cap"/> a reply
+        /// and removing them (read once), oldest first.</summary>
+        private static FakeHandler V3Queue(int queued, int cap = 1000)
+        {
+            int next = 0;
+            return new FakeHandler(r =>
+            {
+                Assert.Equal("/integrationServices/v3/auditlogs", r.Uri.AbsolutePath);
+                int n = Math.Min(cap, queued - next);
+                var items = Enumerable.Range(next, n).Select(i => "{\"eventId\":\"e" + i + "\",\"eventTime\":" + (1_700_000_000_000L + i) + ",\"description\":\"d\"}");
+                next += n;
+                return FakeHandler.Json(200, "{\"notifications\":[" + string.Join(",", items) + "],\"success\":true,\"message\":\"Success\"}");
+            });
+        }
+
+        /// <summary>Reads the whole queue as the cmdlet does: each read's records kept before the next read.</summary>
+        private static async Task<(AuditLogQueueReader Reader, List<AuditLog> Records)> Drain(Session s, long? limit = null)
+        {
+            var reader = new AuditLogQueueReader(Services(s).AuditLogs, limit);
+            var all = new List<AuditLog>();
+            while (!reader.IsComplete) all.AddRange(await reader.ReadAsync(CallContext.None));
+            return (reader, all);
+        }
+
+        [Theory]
+        [InlineData(2500, 3)] // 1,000 + 1,000 + a short 500
+        [InlineData(2000, 3)] // 1,000 + 1,000 + an empty reply
+        [InlineData(999, 1)]  // short at once
+        [InlineData(0, 1)]    // empty at once
+        public async Task TheV3QueueIsReadUntilAReplyIsShortOrEmptyEveryRecordOnce(int queued, int reads)
+        {
+            var h = V3Queue(queued);
+            using var s = Fake.Session(h);
+            var (reader, all) = await Drain(s);
+            Assert.Equal(queued, all.Count);
+            Assert.Equal(Enumerable.Range(0, queued).Select(i => "e" + i), all.Select(a => a.EventId));
+            Assert.Equal(reads, h.Count);
+            Assert.Equal(reads, reader.Reads);
+            Assert.False(reader.StoppedAtLimit);
+            Assert.Equal(0, reader.OverLimit);
+            Assert.Null(reader.Left);
+            Assert.All(all, a => Assert.Same(s, a.Session));
+        }
+
+        [Fact]
+        public async Task AShortReplyEndsTheReadAndAFullOrLongerOneGoesOn()
+        {
+            // A server whose replies are longer than 1,000 is read on; one whose cap is smaller ends after its first
+            // reply (the rest stays queued, nothing is lost).
+            var big = V3Queue(3000, cap: 1500);
+            using (var s = Fake.Session(big))
+            {
+                var (_, all) = await Drain(s);
+                Assert.Equal(3000, all.Count);
+                Assert.Equal(3, big.Count);
+            }
+            var small = V3Queue(3000, cap: 500);
+            using (var s = Fake.Session(small))
+            {
+                var (reader, all) = await Drain(s);
+                Assert.Equal(500, all.Count);
+                Assert.Equal(1, small.Count);
+                Assert.True(reader.IsComplete);
+            }
+        }
+
+        [Theory]
+        [InlineData(1, 1, 1000, 999)]
+        [InlineData(1000, 1, 1000, 0)]
+        [InlineData(1001, 2, 2000, 999)]
+        [InlineData(2000, 2, 2000, 0)]
+        public async Task TheLimitStopsReadingTheQueueButEveryRecordReadIsReturned(long limit, int reads, int got, long over)
+        {
+            var h = V3Queue(5000);
+            using var s = Fake.Session(h);
+            var (reader, all) = await Drain(s, limit);
+            Assert.Equal(reads, h.Count);
+            Assert.Equal(got, all.Count);
+            Assert.Equal(got, reader.Total);
+            Assert.Equal(over, reader.OverLimit);
+            Assert.True(reader.StoppedAtLimit);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => reader.ReadAsync(CallContext.None));
+        }
+
+        [Fact]
+        public async Task TheLimitIsNotAStopWhenTheQueueDrainsFirst_AndZeroReadsNothing()
+        {
+            var h = V3Queue(1200);
+            using var s = Fake.Session(h);
+            var (reader, all) = await Drain(s, 5000);
+            Assert.Equal(1200, all.Count);
+            Assert.False(reader.StoppedAtLimit);
+            Assert.Equal(0, reader.OverLimit);
+            var (none, nothing) = await Drain(s, 0);
+            Assert.Empty(nothing);
+            Assert.Equal(0, none.Reads);
+            Assert.Equal(2, h.Count);
+        }
+
+        [Fact]
+        public async Task TheV1QueueIsReadWhileNumFoundSaysMore_AndLikeV3WithoutIt()
+        {
+            int queued = 2300, next = 0;
+            bool counts = true;
+            var h = new FakeHandler(r =>
+            {
+                int n = Math.Min(counts ? 700 : 1000, queued - next); // a server batch smaller than 1,000: num_found decides
+                var items = Enumerable.Range(next, n).Select(i => "{\"description\":\"d" + i + "\",\"create_time\":\"2024-01-01T00:00:00.000Z\"}");
+                string head = counts ? "\"num_found\":" + (queued - next) + ",\"num_available\":" + n + "," : "";
+                next += n;
+                return FakeHandler.Json(200, "{" + head + "\"results\":[" + string.Join(",", items) + "]}");
+            });
+            using var s = Current(h);
+            var (reader, all) = await Drain(s);
+            Assert.Equal(2300, all.Count);
+            Assert.Equal(4, h.Count); // 700 + 700 + 700 + 200: the last says nothing more
+            Assert.Equal(0, reader.Left);
+
+            queued = 2000; next = 0; counts = false;
+            var (_, again) = await Drain(s);
+            Assert.Equal(2000, again.Count);
+            Assert.Equal(4 + 3, h.Count); // 1,000 + 1,000 + empty
+
+            queued = 2300; next = 0; counts = true;
+            var (limited, some) = await Drain(s, 800);
+            Assert.Equal(1400, some.Count);
+            Assert.True(limited.StoppedAtLimit);
+            Assert.Equal(900, limited.Left);
+            Assert.Equal(600, limited.OverLimit);
+        }
+
         [Fact]
         public void TheSearchBodyNamesWhatTheApiNames()
         {

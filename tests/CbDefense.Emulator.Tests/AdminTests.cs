@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Text.Json;
 using System.Threading.Tasks;
@@ -99,5 +100,75 @@ public sealed class AdminTests
         Assert.Equal(410, i.GetProperty("goneStatus").GetInt32());
         Assert.DoesNotContain("SECRET", i.GetRawText());
         Assert.Equal(200, (await emu.Get("/appservices/v6/orgs/MYORG/alerts/search_suggestions?suggest.q=")).Code);
+    }
+
+    /// <summary>An emulator with an alert workflow job that does not complete during the test (for the fail route).</summary>
+    private static async Task<(Emu Emu, string JobId)> WithJob()
+    {
+        var emu = await Emu.Start("--devices", "10", "--events", "20", "--alerts", "10", "--job-seconds", "600");
+        var alert = (await emu.Alerts("{\"rows\": 1}"))[0].GetProperty("id").GetString();
+        var r = await emu.Post(Emu.Alerts7 + "/workflow", "{\"criteria\": {\"id\": [\"" + alert + "\"]}, \"status\": \"CLOSED\"}", Emu.Custom);
+        Assert.Equal(200, r.Code);
+        return (emu, r.Json.GetProperty("request_id").GetString()!);
+    }
+
+    /// <summary>What an admin request could change: the run's counts, the fault rules, the job's status.</summary>
+    private static async Task<string> AdminState(Emu emu, string jobId) =>
+        (await emu.Ok("/_emulator/info", null)).GetRawText() + (await emu.Ok("/_emulator/faults", null)).GetRawText()
+        + (await emu.Ok("/_emulator/auditlogs", null)).GetRawText() + (await emu.Ok(Emu.Jobs + "/" + jobId, Emu.Custom)).GetProperty("status").GetString();
+
+    [Theory]
+    [InlineData("POST", "/_emulator/reset", "The body must be an object {\"devices\": n")]
+    [InlineData("POST", "/_emulator/notifications", "The body must be {\"count\": n, \"type\"")]
+    [InlineData("PUT", "/_emulator/faults", "The body must be {\"faults\": [rule, ...]}")]
+    [InlineData("POST", "/_emulator/faults", "Invalid fault rule: a fault rule must be a JSON object")]
+    [InlineData("POST", "/_emulator/alerts", "The body must be an object {\"count\": n, \"threatId\"")]
+    [InlineData("POST", "/_emulator/jobs/{job}/fail", "The body must be {\"message\": \"...\"} (optional)")]
+    [InlineData("POST", "/_emulator/auditlogs", "The body must be an object {\"count\", \"description\"")]
+    public async Task AdminBodies_NotJsonOrNotAnObject_Are400WithTheV3Body_AndChangeNothing(string method, string path, string notAnObject)
+    {
+        var (emu, job) = await WithJob();
+        await using var _ = emu;
+        path = path.Replace("{job}", job, System.StringComparison.Ordinal);
+        string before = await AdminState(emu, job);
+        foreach (string body in new[] { "{\"count\": ", "{\"count\": 1,}", "nope", "\"\u00e9" })
+        {
+            var r = await emu.Send(new HttpMethod(method), path, body, null);
+            Emu.V3Error(r, 400, "The request body is not valid JSON");
+        }
+        foreach (string body in new[] { "[1, 2]", "\"text\"", "7", "null", "true" })
+        {
+            var r = await emu.Send(new HttpMethod(method), path, body, null);
+            Emu.V3Error(r, 400);
+            Assert.StartsWith(notAnObject, r.Json.GetProperty("message").GetString(), System.StringComparison.Ordinal);
+        }
+        Assert.Equal(before, await AdminState(emu, job));
+    }
+
+    [Fact]
+    public async Task AdminBodies_Empty_IsRequiredWhereTheBodySaysWhatToDo_AndTheDefaultsElsewhere()
+    {
+        var (emu, job) = await WithJob();
+        await using var _ = emu;
+        string before = await AdminState(emu, job);
+        foreach (var (method, path) in new[] { ("POST", "/_emulator/notifications"), ("PUT", "/_emulator/faults"), ("POST", "/_emulator/faults"), ("POST", "/_emulator/auditlogs") })
+        {
+            var r = await emu.Send(new HttpMethod(method), path, "", null);
+            Emu.V3Error(r, 400, "A JSON request body is required");
+        }
+        Assert.Equal(before, await AdminState(emu, job));
+
+        // The optional bodies: no body (empty or blank) is the defaults.
+        foreach (string none in new[] { "", " \r\n\t " })
+        {
+            var made = await emu.Post("/_emulator/alerts", none, null);
+            Assert.Equal(HttpStatusCode.OK, made.Status);
+            Assert.Equal(1, made.Json.GetProperty("created").GetInt32());
+        }
+        Assert.Equal(200, (await emu.Post("/_emulator/jobs/" + job + "/fail", "\n", null)).Code);
+        Assert.Equal("FAILED", (await emu.Ok(Emu.Jobs + "/" + job, Emu.Custom)).GetProperty("status").GetString());
+        Assert.Equal("Job failed (emulated)", (await emu.Ok(Emu.Jobs + "/" + job, Emu.Custom)).GetProperty("progress").GetProperty("message").GetString());
+        Assert.Equal(200, (await emu.Post("/_emulator/reset", "", null)).Code);
+        Assert.Equal(200, (await emu.Post("/_emulator/reset", " \r\n\t ", null)).Code);
     }
 }

@@ -93,6 +93,34 @@ public sealed class AuditV1Tests
     }
 
     [Fact]
+    public async Task V3Queue_ServesAtMost1000PerRead_OldestFirst_EachOnce()
+    {
+        await using var emu = await Start();
+        var seeded = (await emu.Get(Emu.V3 + "/auditlogs", Legacy)).Json.GetProperty("notifications").GetArrayLength();
+        Assert.True(seeded > 0);
+        Assert.Equal(200, (await emu.Post("/_emulator/auditlogs", "{\"count\": 2500, \"spacingMs\": 1}", null)).Code);
+        Assert.Equal(2500, (await emu.Ok("/_emulator/auditlogs", null)).GetProperty("v3Queued").GetInt32());
+        var ids = new List<string>();
+        var times = new List<long>();
+        var sizes = new List<int>();
+        while (true)
+        {
+            var items = (await emu.Get(Emu.V3 + "/auditlogs", Legacy)).Json.GetProperty("notifications").EnumerateArray().ToArray();
+            sizes.Add(items.Length);
+            ids.AddRange(items.Select(i => i.GetProperty("eventId").GetString()!));
+            times.AddRange(items.Select(i => i.GetProperty("eventTime").GetInt64()));
+            if (items.Length == 0)
+            {
+                break;
+            }
+        }
+        Assert.Equal(new[] { 1000, 1000, 500, 0 }, sizes);
+        Assert.Equal(2500, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(times.OrderBy(t => t), times);
+        Assert.Equal(0, (await emu.Ok("/_emulator/auditlogs", null)).GetProperty("v3Queued").GetInt32());
+    }
+
+    [Fact]
     public async Task Search_CriteriaExclusionsQuerySortAndStart()
     {
         await using var emu = await Start();

@@ -1,5 +1,6 @@
 # Get-CbAuditLog against the emulator: the read-once queue on a Legacy (v3 auditlogs) and a Current session (audit log
-# v1 _queue, one queue per API key), and the audit log v1 search on a Current session. The ground truth is the
+# v1 _queue, one queue per API key), read reply after reply (the emulator serves at most 1,000 a reply), with -First,
+# and the audit log v1 search on a Current session. The ground truth is the
 # emulator's admin API and the v1 _search route read without the module.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
@@ -67,7 +68,7 @@ Describe 'Get-CbAuditLog: the read-once queue' {
         ($second.TimeUtc | Sort-Object) | Should -Be @($t0, $t0.AddSeconds(1), $t0.AddSeconds(2))
         $second.EventId | Should -Not -BeIn $first.EventId
         @(Get-CbAuditLog -Session $l).Count | Should -Be 0
-        @(Get-AuditRequests).Count | Should -Be 3 -Because 'one read per call'
+        @(Get-AuditRequests).Count | Should -Be 3 -Because 'each call reads until a reply is short: here its first'
         Get-AuditRequests | ForEach-Object { $_.path | Should -Be '/integrationServices/v3/auditlogs' }
     }
 
@@ -115,10 +116,62 @@ Describe 'Get-CbAuditLog: the read-once queue' {
         ($got.TimeUtc | Sort-Object -Unique).Count | Should -Be 2500
     }
 
-    It 'refuses -First, -Skip and -IncludeTotalCount on the queue before reading (records would be lost)' {
-        { Get-CbAuditLog -Session $c -First 1 -ErrorAction Stop } | Should -Throw -ErrorId 'QueuePagingNotSupported,CbDefense.Commands.GetCbAuditLogCommand'
+    It 'on a Legacy session reads the v3 queue reply after reply until a reply is short or empty, and writes every record once' {
+        $null = @(Get-CbAuditLog -Session $l)
+        foreach ($case in @(@{ Count = 2500; Reads = 3; Why = '1,000 + 1,000 + a short 500' }, @{ Count = 2000; Reads = 3; Why = '1,000 + 1,000 + an empty reply' })) {
+            $null = Add-Audit @{ count = $case.Count; description = 'bulk v3' }
+            Clear-EmulatorRequests -Emulator $emu
+            $got = [System.Collections.Generic.List[object]]::new()
+            Get-CbAuditLog -Session $l | ForEach-Object { $got.Add($_) }
+            $got.Count | Should -Be $case.Count
+            ($got.EventId | Sort-Object -Unique).Count | Should -Be $case.Count -Because 'each record once'
+            $got | ForEach-Object { $_ | Should -BeOfType ([CbDefense.AuditLog]); $_.Session | Should -Be $l }
+            (Get-AuditState).v3Queued | Should -Be 0
+            $reads = @(Get-AuditRequests)
+            $reads.Count | Should -Be $case.Reads -Because $case.Why
+            $reads | ForEach-Object { $_.path | Should -Be '/integrationServices/v3/auditlogs'; $_.method | Should -Be 'GET' }
+            @(Get-CbAuditLog -Session $l).Count | Should -Be 0
+        }
+    }
+
+    It '-First stops reading the queue once that many were read, writes the whole last reply, warns, and leaves the rest queued (<Generation>)' -ForEach @(
+        @{ Generation = 'Legacy'; Left = 'may hold more' }
+        @{ Generation = 'Current'; Left = 'still holds 1?500 record(s)' }
+    ) {
+        $s = if ($Generation -eq 'Legacy') { $l } else { $c }
+        function Get-Queued { if ($Generation -eq 'Legacy') { (Get-AuditState).v3Queued } else { Get-Unread } }
+        $null = @(Get-CbAuditLog -Session $s)
+        $null = Add-Audit @{ count = 2500; description = 'bulk first' }
+        Clear-EmulatorRequests -Emulator $emu
+        $w = $null
+        $first = @(Get-CbAuditLog -Session $s -First 10 -WarningVariable w -WarningAction SilentlyContinue)
+        $first.Count | Should -Be 1000 -Because 'the whole reply was taken from the read-once queue, so none of it is dropped'
+        @(Get-AuditRequests).Count | Should -Be 1 -Because '-First 10 was reached by the first reply'
+        Get-Queued | Should -Be 1500
+        @($w).Count | Should -Be 1
+        "$w" | Should -BeLike '*-First 10: wrote all 1?000 records*990 more than -First*none was dropped*' -Because 'numbers in the culture''s format'
+        "$w" | Should -BeLike "*Stopped reading the queue at -First 10; it $Left*run Get-CbAuditLog again*"
+
+        $rest = @(Get-CbAuditLog -Session $s -First 5000 -WarningVariable w2)
+        $rest.Count | Should -Be 1500
+        $w2 | Should -BeNullOrEmpty -Because 'the queue drained before -First was reached'
+        Get-Queued | Should -Be 0
+        $all = @($first) + @($rest)
+        $key = if ($Generation -eq 'Legacy') { 'EventId' } else { 'TimeUtc' }
+        ($all.$key | Sort-Object -Unique).Count | Should -Be 2500 -Because 'every record once across the two calls'
+
+        $null = Add-Audit @{ count = 5; description = 'not read' }
+        Clear-EmulatorRequests -Emulator $emu
+        @(Get-CbAuditLog -Session $s -First 0).Count | Should -Be 0
+        Get-AuditRequests | Should -BeNullOrEmpty -Because '-First 0 reads nothing'
+        Get-Queued | Should -Be 5
+    }
+
+    It 'refuses -Skip and -IncludeTotalCount on the queue before reading (records would be lost)' {
+        { Get-CbAuditLog -Session $c -Skip 1 -ErrorAction Stop } | Should -Throw -ErrorId 'QueuePagingNotSupported,CbDefense.Commands.GetCbAuditLogCommand'
         { Get-CbAuditLog -Session $l -Skip 1 -ErrorAction Stop } | Should -Throw '*-StartTime*'
         { Get-CbAuditLog -Session $c -IncludeTotalCount -ErrorAction Stop } | Should -Throw '*queue*'
+        { Get-CbAuditLog -Session $l -First 1 -IncludeTotalCount -ErrorAction Stop } | Should -Throw -ErrorId 'QueuePagingNotSupported,CbDefense.Commands.GetCbAuditLogCommand'
         Get-AuditRequests | Should -BeNullOrEmpty
     }
 

@@ -20,7 +20,11 @@ namespace CbDefense.Services
         public IReadOnlyList<AuditLog> Records { get; }
         /// <summary>How many records were queued before this read, when the server says (audit log v1 num_found).</summary>
         public long? Pending { get; }
-        /// <summary>True when the server says more records are queued than this read returned (read again).</summary>
+        /// <summary>
+        /// True when the queue may hold more than this read returned, so it is read again: the server says so (audit log v1
+        /// <c>num_found</c> above <c>num_available</c>) or, when it says nothing (v3), the reply was full
+        /// (<see cref="AuditLogReply.FullReply"/> records or more). An empty reply is never more.
+        /// </summary>
         public bool MoreQueued { get; }
     }
 
@@ -43,6 +47,18 @@ namespace CbDefense.Services
     /// <summary>The queue replies of both generations (liberal: the records under <c>notifications</c> or <c>results</c>).</summary>
     internal static class AuditLogReply
     {
+        /// <summary>
+        /// The most records a queue reply holds: 1,000. Neither the v3 nor the v1 documentation states a cap (cbapi's
+        /// get_auditlogs reads the v3 queue once); the emulator serves at most 1,000 per read on both (docs/emulator.md).
+        /// A reply this long (or longer) may have left records queued; a shorter one, or an empty one, drained the queue.
+        /// Were the real cap smaller, a full reply would look short and the read would stop early: nothing is lost, the
+        /// rest stays queued for the next call.
+        /// </summary>
+        public const int FullReply = 1000;
+
+        /// <summary>Whether a reply of <paramref name="count"/> records may have left more queued, when the server does not say.</summary>
+        public static bool WasFull(int count) => count >= FullReply;
+
         /// <summary>GETs a queue route: 204 or an empty body is an empty read; a 404 with a JSON body is a retired route.</summary>
         public static async Task<(List<AuditLog> Records, Dictionary<string, object?> Envelope)> ReadQueueAsync(CbClient client, string path, CallContext ctx)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using CbDefense.Search;
 using CbDefense.Services;
@@ -9,7 +10,8 @@ namespace CbDefense.Commands
 {
     /// <summary>
     /// Reads the org's audit log: without search parameters the read-once queue (v3 auditlogs, audit log v1 _queue: what
-    /// is read is gone from the queue); with -StartTime, -EndTime, -Query, -Actor, -ActorIp, -Flagged or -Criteria the
+    /// is read is gone from the queue), read until it is drained or -First records were read, every record read written;
+    /// with -StartTime, -EndTime, -Query, -Actor, -ActorIp, -Flagged or -Criteria the
     /// audit log v1 search (current API), streamed page by page with SupportsPaging.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "CbAuditLog", DefaultParameterSetName = QueueSet, SupportsPaging = true)]
@@ -59,34 +61,53 @@ namespace CbDefense.Commands
 
         private void ReadQueue(Session session, IAuditLogService logs)
         {
-            if (PagingRequested)
+            if (PagingSkip > 0 || PagingParameters.IncludeTotalCount)
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    "-First, -Skip and -IncludeTotalCount page an audit log search, and without search parameters Get-CbAuditLog reads the queue, " +
-                    "which hands each record out once: records left unwritten would be lost. Search instead (current API), e.g. " +
-                    "Get-CbAuditLog -StartTime (Get-Date).AddDays(-1) -First 10, or keep what the queue gives (Get-CbAuditLog | Export-Csv)."),
+                    "-Skip and -IncludeTotalCount page an audit log search, and without search parameters Get-CbAuditLog reads the queue, " +
+                    "which hands each record out once: skipped records would be lost, and the queue has no total to count. Search instead " +
+                    "(current API), e.g. Get-CbAuditLog -StartTime (Get-Date).AddDays(-1) -Skip 10, or keep what the queue gives " +
+                    "(Get-CbAuditLog | Export-Csv). -First is allowed on the queue: it stops reading once that many records were read."),
                     "QueuePagingNotSupported", ErrorCategory.InvalidArgument, session));
-            long total = 0;
-            int reads = 0;
-            while (true)
+            var reader = new AuditLogQueueReader(logs, PagingFirst);
+            // One read at a time, each written before the next is made: what a read returns is gone from the server.
+            while (!reader.IsComplete)
             {
-                AuditLogQueueRead read;
+                IReadOnlyList<AuditLog> records;
                 try
                 {
-                    read = Run(ctx => logs.ReadQueueAsync(ctx));
+                    records = Run(ctx => reader.ReadAsync(ctx));
                 }
                 catch (Exception ex) when (IsReportable(ex))
                 {
+                    if (reader.Total > 0)
+                        WriteWarning($"The audit log queue failed after {reader.Total:N0} record(s) in {reader.Reads} read(s), which were written; the records still queued stay there for the next Get-CbAuditLog.");
                     ThrowCbError(ex, "GetAuditLogFailed", session);
                     return;
                 }
-                reads++;
-                total += read.Records.Count;
                 // The server no longer has these: write every one (a pipeline that stops takes the rest with it).
-                foreach (var r in read.Records) WriteObject(r);
-                if (!read.MoreQueued) break;
-                WriteVerbose($"The queue holds more ({read.Pending:N0} were queued before this read of {read.Records.Count:N0}): reading again.");
+                foreach (var r in records) WriteObject(r);
+                if (reader.IsComplete) break;
+                WriteVerbose(reader.Left is long left
+                    ? $"The queue holds {left:N0} more (the server said {reader.LastRead!.Pending:N0} were queued before this read of {records.Count:N0}): reading again."
+                    : $"The reply was full ({records.Count:N0} records; a reply holds at most {AuditLogReply.FullReply:N0}), so more may be queued: reading again until a reply is short or empty.");
             }
-            WriteVerbose($"Read {total:N0} audit log record(s) from the queue in {reads} read(s); the server hands them out once (per API key).");
+            if (reader.StoppedAtLimit || reader.OverLimit > 0)
+                WriteWarning(FirstWarning(reader));
+            WriteVerbose($"Read {reader.Total:N0} audit log record(s) from the queue in {reader.Reads} read(s); the server hands them out once (per API key).");
+        }
+
+        /// <summary>What -First did on the read-once queue: records written past it (never dropped), and what may be left.</summary>
+        private static string FirstWarning(AuditLogQueueReader reader)
+        {
+            string text = "";
+            if (reader.OverLimit > 0)
+                text = $"-First {reader.Limit:N0}: wrote all {reader.Total:N0} records the queue handed out ({reader.OverLimit:N0} more than -First), " +
+                       "because the server hands records out a reply at a time and no longer has those it handed out; none was dropped. ";
+            if (reader.StoppedAtLimit)
+                text += $"Stopped reading the queue at -First {reader.Limit:N0}; it " +
+                        (reader.Left is long left ? $"still holds {left:N0} record(s)" : "may hold more (the last reply was full)") +
+                        ": run Get-CbAuditLog again to read them.";
+            return text.TrimEnd();
         }
 
         private void SearchLog(Session session, IAuditLogService logs)

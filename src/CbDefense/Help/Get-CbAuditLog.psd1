@@ -4,11 +4,21 @@
 Without search parameters, Get-CbAuditLog reads the org's audit log queue: GET /integrationServices/v3/auditlogs on a
 Legacy session (an API key; cbapi get_auditlogs), GET /audit_log/v1/orgs/{org_key}/logs/_queue on a Current session
 (a Custom key with org.audits READ). The queue is READ-ONCE: the server removes what it returns, so each record is
-handed out once (audit log v1 keeps one queue per API key: another key reads the same records again). Store what it
-returns (| Export-Csv, | ConvertTo-Json) before you filter it, and do not stop the pipeline early
-(Select-Object -First): the records of that read that were not written are gone. On a Current session the queue is
-read again while the server says more are queued (a read returns a batch, e.g. 1,000). -First, -Skip and
--IncludeTotalCount are refused here, because they would drop records the server has already removed.
+handed out once (audit log v1 keeps one queue per API key: another key reads the same records again; the v3 queue is
+one for the legacy keys). Store what it returns (| Export-Csv, | ConvertTo-Json) before you filter it, and do not stop
+the pipeline early (Select-Object -First): the records of that read that were not written are gone.
+
+The server hands the queue out a reply at a time (at most about 1,000 records a reply), so Get-CbAuditLog reads it
+again and again, writing each reply's records as it comes, until the queue is drained: on a Current session while the
+server says more are queued (num_found), on a Legacy session (whose replies say nothing of what is left) until a reply
+is empty or shorter than a full one (1,000). A reply is read only once the previous one is written, so a pipeline that
+stops leaves the rest queued. Records that arrive while it reads are read too; run it again later for newer ones.
+
+-First n stops reading the queue once n records have been read: no further read is made, and what is still queued
+stays there for the next call. Because a reply is removed from the queue as a whole, every record of the replies read
+is written, even past n (up to one reply more): none is dropped. A warning then says how many more than -First were
+written and, when the queue may still hold records, to run Get-CbAuditLog again. -First 0 reads nothing. -Skip and
+-IncludeTotalCount are refused here (skipped records would be lost, and the queue has no total).
 
 With -StartTime, -EndTime, -Query, -Actor, -ActorIp, -Flagged or -Criteria, Get-CbAuditLog searches the audit log
 instead (POST /audit_log/v1/orgs/{org_key}/logs/_search, Current sessions only): nothing is removed, the same search
@@ -32,13 +42,14 @@ Both generations' records have the same properties. Get-CbAuditLog only reads: i
         Criteria  = 'Other criteria of the audit log search, as the API names them, e.g. @{ description = ''Logged in successfully''; verbose = $false }. Current sessions only.'
         PageSize  = 'Records per search request (1 to 10,000; default 1,000).'
         Session   = 'The session to use; defaults to the default session.'
-        First     = 'Gets only this many records (search only).'
+        First     = 'Search: gets only this many records. Queue: stops reading once this many records were read; every record read is written, even past this number (a warning says so), because the queue has already removed them.'
         Skip      = 'Skips this many records first (search only).'
         IncludeTotalCount = 'Writes the server''s count of matching records before the records (search only).'
     }
     Outputs     = @{ 'CbDefense.AuditLog' = 'One object per audit log record.' }
     Examples    = @(
-        @{ Code = 'Get-CbAuditLog | Export-Csv -Append audit.csv'; Remarks = 'Reads what the queue holds (read once: these records are gone from the queue) and keeps them in a file.' }
+        @{ Code = 'Get-CbAuditLog | Export-Csv -Append audit.csv'; Remarks = 'Reads everything the queue holds, reply after reply (read once: these records are gone from the queue), and keeps them in a file.' }
+        @{ Code = 'Get-CbAuditLog -First 100 | Export-Csv -Append audit.csv'; Remarks = 'Reads the queue until at least 100 records were read: the whole last reply is written (it is gone from the queue), the rest stays queued for the next call.' }
         @{ Code = "Get-CbAuditLog -StartTime (Get-Date).AddDays(-7) -Query 'description:Logged*' | Format-Table"; Remarks = 'Searches the log-ins of the last week, newest first (Current session); nothing is removed.' }
         @{ Code = 'Get-CbAuditLog -Actor EMUCUST001 -First 20 -IncludeTotalCount'; Remarks = 'How many records an API key made, and the 20 newest.' }
         @{ Code = 'Get-CbAuditLog -Flagged -StartTime (Get-Date).AddDays(-30) | Select-Object Time, Actor, ActorIp, Description'; Remarks = 'The flagged records of the last 30 days.' }

@@ -13,7 +13,8 @@ namespace CbDefense.Services.Current
 {
     /// <summary>
     /// Audit log v1 (a Custom key with org.audits READ): GET /audit_log/v1/orgs/{org_key}/logs/_queue, the read-once queue
-    /// of this API key (at most a batch per read; <c>num_found</c> says how many were queued), and POST .../logs/_search.
+    /// of this API key (at most a batch per read; <c>num_found</c> says how many were queued, and whether to read again;
+    /// <see cref="AuditLogQueueReader"/> does), and POST .../logs/_search.
     /// </summary>
     internal sealed class CurrentAuditLogService : IAuditLogService
     {
@@ -28,7 +29,9 @@ namespace CbDefense.Services.Current
         {
             var (records, env) = await AuditLogReply.ReadQueueAsync(_client, LogsPath("/_queue"), ctx).ConfigureAwait(false);
             long? found = FieldReader.LongOf(env, "num_found"), available = FieldReader.LongOf(env, "num_available") ?? records.Count;
-            return new AuditLogQueueRead(records, found, records.Count > 0 && found.HasValue && found.Value > available.Value);
+            // The server's count decides; a reply without one is judged as a v3 reply is (full: read again).
+            bool more = records.Count > 0 && (found.HasValue ? found.Value > available.Value : AuditLogReply.WasFull(records.Count));
+            return new AuditLogQueueRead(records, found, more);
         }
 
         public PagedSearch<AuditLog> Search(AuditLogQuery query, long skip, long? first, int pageSize) =>

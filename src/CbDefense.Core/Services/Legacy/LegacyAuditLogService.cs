@@ -6,7 +6,9 @@ namespace CbDefense.Services.Legacy
 {
     /// <summary>
     /// The v3 audit log queue: GET /integrationServices/v3/auditlogs (cbapi get_auditlogs, an API key), read once: the
-    /// server removes what it returns. The v3 API has no audit log search.
+    /// server removes what it returns. A reply says nothing of what is left, so a full one (<see cref="AuditLogReply.FullReply"/>)
+    /// is taken to mean more may be queued and <see cref="AuditLogQueueReader"/> reads again; a short or empty one drained
+    /// the queue. The v3 API has no audit log search.
     /// </summary>
     internal sealed class LegacyAuditLogService : IAuditLogService
     {
@@ -18,7 +20,7 @@ namespace CbDefense.Services.Legacy
         public async Task<AuditLogQueueRead> ReadQueueAsync(CallContext ctx)
         {
             var (records, _) = await AuditLogReply.ReadQueueAsync(_client, AuditLogPath, ctx).ConfigureAwait(false);
-            return new AuditLogQueueRead(records, null, false);
+            return new AuditLogQueueRead(records, null, AuditLogReply.WasFull(records.Count));
         }
 
         public PagedSearch<AuditLog> Search(AuditLogQuery query, long skip, long? first, int pageSize)
