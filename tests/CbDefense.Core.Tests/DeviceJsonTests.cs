@@ -13,6 +13,45 @@ namespace CbDefense.Core.Tests
         private static string Data(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Data", name));
         private static DateTime Ms(long ms) => DateTime.UnixEpoch.AddMilliseconds(ms);
 
+        [Theory]
+        [InlineData("2026-12-01T15:00:56.828Z")]
+        [InlineData("2026-12-01T15:00:56Z")]
+        [InlineData("2024-02-29T23:59:59.9999999Z")]
+        [InlineData("0001-01-01T00:00:00.1Z")]
+        [InlineData("9999-12-31T23:59:59.123456Z")]
+        [InlineData("2026-12-01t15:00:56.8Z")]
+        [InlineData("  2026-12-01T15:00:56.828Z ")]
+        [InlineData("2026-12-01T15:00:56.828+02:00")] // not the fast form: the general parser reads it
+        [InlineData("2026-12-01T15:00:56.828")]
+        [InlineData("2026-12-01 15:00:56Z")]
+        [InlineData("2026-12-01T15:00:56.12345678Z")]
+        public void IsoTimesReadAsTheGeneralParserReadsThem(string text)
+        {
+            bool expectedOk = DateTime.TryParse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var expected);
+            bool ok = FieldReader.TryTime(text, out var value, out var ms);
+            Assert.Equal(expectedOk, ok);
+            if (!ok) return;
+            Assert.Equal(DateTime.SpecifyKind(expected, DateTimeKind.Utc), value);
+            Assert.Equal(DateTimeKind.Utc, value!.Value.Kind);
+            Assert.Equal((long)Math.Floor((expected - new DateTime(1970, 1, 1)).TotalMilliseconds), ms);
+        }
+
+        [Theory]
+        [InlineData("2023-02-29T00:00:00Z")] // no such day
+        [InlineData("2026-13-01T00:00:00Z")]
+        [InlineData("2026-12-01T24:00:00Z")]
+        [InlineData("2026-12-01T23:60:00Z")]
+        [InlineData("2026-1a-01T00:00:00Z")]
+        [InlineData("2026-12-01T15:00:56.Z")]
+        public void ImpossibleIsoTimesAreNotReadAsTimes(string text)
+        {
+            Assert.False(FieldReader.TryIsoUtc(text, out _));
+            Assert.Equal(DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out _),
+                FieldReader.TryTime(text, out _, out _));
+        }
+
         [Fact]
         public async Task GetDeviceUnwrapsDeviceInfo()
         {
