@@ -115,6 +115,23 @@ namespace CbDefense.Core.Tests
             Assert.Equal("/integrationServices/v3/auditlogs", h.List[0].Uri.AbsolutePath);
         }
 
+        [Fact]
+        public async Task AServerThatHandsOutTheSameFullReplyAgainIsStoppedNotReadForever()
+        {
+            // A caching proxy in front of the queue: every GET gets the same 1,000 records.
+            var same = "{\"notifications\":[" + string.Join(",", Enumerable.Range(0, 1000).Select(i => "{\"eventId\":\"e" + i + "\",\"eventTime\":" + (1_700_000_000_000L + i) + ",\"description\":\"d\"}")) +
+                       "],\"success\":true,\"message\":\"Success\"}";
+            var h = new FakeHandler(_ => FakeHandler.Json(200, same));
+            using var s = Fake.Session(h);
+            var reader = new AuditLogQueueReader(Services(s).AuditLogs, null);
+            Assert.Equal(1000, (await reader.ReadAsync(CallContext.None)).Count);
+            var ex = await Assert.ThrowsAsync<CbInvalidResponseException>(() => reader.ReadAsync(CallContext.None));
+            Assert.Contains("same 1,000 audit log records twice", ex.Message);
+            Assert.True(reader.IsComplete);
+            Assert.Equal(1000, reader.Total);
+            Assert.Equal(2, h.Count);
+        }
+
         /// <summary>A v3 auditlogs queue of <paramref name="queued"/> records, handing out at most <paramref name="cap"/> a reply
         /// and removing them (read once), oldest first.</summary>
         private static FakeHandler V3Queue(int queued, int cap = 1000)

@@ -53,6 +53,15 @@ namespace CbDefense.Services
         {
             if (IsComplete) throw new InvalidOperationException("The audit log queue has been read to the end (or to the limit); start a new read.");
             var read = await _logs.ReadQueueAsync(ctx).ConfigureAwait(false);
+            if (read.MoreQueued && LastRead != null && SameRecords(LastRead.Records, read.Records))
+            {
+                // A read-once queue never hands the same full reply out twice; a server (or a caching proxy) that does would
+                // keep this loop going forever and write the records again each time.
+                IsComplete = true;
+                throw new CbInvalidResponseException("The server sent the same " + read.Records.Count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) +
+                    " audit log records twice in a row, so it is not serving a read-once queue (a caching proxy in between?). Reading stopped; " +
+                    "the records were written once.");
+            }
             Reads++;
             Total += read.Records.Count;
             LastRead = read;
@@ -66,6 +75,20 @@ namespace CbDefense.Services
                 StoppedAtLimit = true;
             }
             return read.Records;
+        }
+
+        /// <summary>True when both reads hold the same records in the same order (every field the model reads).</summary>
+        private static bool SameRecords(IReadOnlyList<AuditLog> a, IReadOnlyList<AuditLog> b)
+        {
+            if (a.Count == 0 || a.Count != b.Count) return false;
+            for (int i = 0; i < a.Count; i++)
+            {
+                AuditLog x = a[i], y = b[i];
+                if (x.TimeUtc != y.TimeUtc || x.EventId != y.EventId || x.Actor != y.Actor || x.ActorIp != y.ActorIp ||
+                    x.Description != y.Description || x.RequestUrl != y.RequestUrl || x.OrgKey != y.OrgKey)
+                    return false;
+            }
+            return true;
         }
     }
 }
