@@ -105,7 +105,7 @@ probes once); a retired legacy route is an error that says what to connect with.
   lag, with a crash-safe -StatePath (none lost, none twice). On the current API the threat cmdlets use the v7
   workflow by threat id plus the v6 threat route, and the notification cmdlets name Watch-CbAlert.
 - Audit logs and observations: Get-CbAuditLog reads the read-once audit log queue (v3 auditlogs, audit log v1
-  _queue) and, on the current API, searches the audit log (-StartTime, -EndTime, -Query, -Actor; paged past 10,000
+  _queue) to its end, reply by reply (-First stops between replies, never dropping a record taken) and, on the current API, searches the audit log (-StartTime, -EndTime, -Query, -Actor; paged past 10,000
   with search_after); Get-CbObservation runs observation search jobs (the successor of the v3 events) with progress,
   splitting the time range past a job's 10,000 rows so every observation comes once. Get-CbEvent on a current
   session gives the equivalent Get-CbObservation command line.

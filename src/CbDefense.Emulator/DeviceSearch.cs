@@ -192,19 +192,19 @@ internal sealed class DeviceSearch
             {
                 case "id":
                 {
-                    err = Longs(p.Value, name, out var set);
+                    err = AlertCriteria.Longs(p.Value, name, out var set);
                     _tests.Add(d => set.Contains(d.DeviceId));
                     break;
                 }
                 case "policy_id":
                 {
-                    err = Longs(p.Value, name, out var set);
+                    err = AlertCriteria.Longs(p.Value, name, out var set);
                     _tests.Add(d => set.Contains(d.PolicyId));
                     break;
                 }
                 case "ad_group_id":
                 {
-                    err = Longs(p.Value, name, out var set);
+                    err = AlertCriteria.Longs(p.Value, name, out var set);
                     bool hit = set.Contains(0); // every emulated device reports ad_group_id 0
                     _tests.Add(_ => hit);
                     break;
@@ -282,31 +282,6 @@ internal sealed class DeviceSearch
             if (err != null)
             {
                 return err;
-            }
-        }
-        return null;
-    }
-
-    private static SearchError? Longs(JsonElement el, string name, out HashSet<long> set)
-    {
-        set = new HashSet<long>();
-        if (el.ValueKind != JsonValueKind.Array)
-        {
-            return SearchError.Arg(name + " must be an array of integers (got " + el.GetRawText() + ")");
-        }
-        foreach (var v in el.EnumerateArray())
-        {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n))
-            {
-                set.Add(n);
-            }
-            else if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long sn))
-            {
-                set.Add(sn);
-            }
-            else
-            {
-                return SearchError.Arg(name + " must be an array of integers (got " + v.GetRawText() + ")");
             }
         }
         return null;
