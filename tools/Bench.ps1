@@ -12,7 +12,8 @@ param(
     # Runs of each fast scenario; the median is reported (the machine is shared and noisy).
     [int] $Repeat = 3,
     # Runs only this section (the others take many minutes).
-    [ValidateSet('Soak')] [string] $Only,
+    # Devices: the two enumeration sections only (both generations).
+    [ValidateSet('Soak', 'Devices')] [string] $Only,
     # Cmdlet calls of the soak section, and how many of them are the warm-up its growth is measured from.
     [int] $SoakCalls = 10000,
     [int] $SoakWarmUp = 1000
@@ -58,11 +59,13 @@ function Invoke-Scenario([string] $Name, [string] $Script, $Emulator, [hashtable
 }
 
 $moduleScenario = @'
-param($ModulePath, $Uri, $Token, $OrgKey, $First, $Generation = 'Legacy')
+param($ModulePath, $Uri, $Token, $OrgKey, $First, $Generation = 'Legacy', $Warm = 0)
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
 $secret, $id = $Token -split '/', 2
 $null = Connect-CbDefense -Uri $Uri -ApiId $id -ApiSecretKey (ConvertTo-SecureString $secret -AsPlainText -Force) -OrgKey $OrgKey -ApiGeneration $Generation
+# Warm: the same enumeration once before the timed one, in the same process (the code is compiled and tiered up).
+if ([int]$Warm) { $null = Get-CbDevice | Measure-Object }
 [GC]::Collect()
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $n = if ([int]$First -gt 0) { (Get-CbDevice -First $First | Measure-Object).Count } else { (Get-CbDevice | Measure-Object).Count }
@@ -115,7 +118,7 @@ $sw.Stop()
 # The current-API baseline: a bare C# reader of the same pages as the module (one 100-row _search, then _scroll with
 # 1,000 rows and search_after until the cursor is empty), only parsing the JSON.
 $currentReaderScenario = @'
-param($ModulePath, $Uri, $Token, $OrgKey, $First)
+param($ModulePath, $Uri, $Token, $OrgKey, $First, $Warm = 0)
 Add-Type -IgnoreWarnings -ReferencedAssemblies ([Newtonsoft.Json.JsonConvert].Assembly.Location), System.Net.Http, System.Net.Primitives, System.Runtime, System.Private.CoreLib, System.Collections, System.Linq -TypeDefinition @"
 using System;
 using System.IO;
@@ -157,6 +160,7 @@ public static class BareCurrentReader {
     }
 }
 "@
+if ([int]$Warm) { $null = [BareCurrentReader]::Run($Uri, $Token, $OrgKey) }
 [GC]::Collect()
 $sw = [Diagnostics.Stopwatch]::StartNew()
 $n = [BareCurrentReader]::Run($Uri, $Token, $OrgKey)
@@ -353,7 +357,7 @@ try {
         Invoke-Median 'Get-CbDevice -First 10000' $moduleScenario $emulator $tenK $Repeat
         Invoke-Median 'Invoke-RestMethod loop' $irmScenario $emulator $common 1
     )
-    $rows | Format-Table -AutoSize | Out-Host
+    $rows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
     $reader = $rows[0]; $module = $rows[1]; $small = $rows[2]; $irm = $rows[3]
     $ratios = [ordered]@{
         'module time / bare reader time (target <= 1.5)'        = [math]::Round($module.Seconds / $reader.Seconds, 2)
@@ -372,13 +376,27 @@ try {
         Invoke-Median 'Get-CbDevice -First 10000 (Current)' $moduleScenario $emulator $currentTenK $Repeat
         Invoke-Median 'Invoke-RestMethod _scroll loop' $currentIrmScenario $emulator $currentReaderArgs 1
     )
-    $currentRows | Format-Table -AutoSize | Out-Host
+    $currentRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
     $cReader = $currentRows[0]; $cModule = $currentRows[1]; $cSmall = $currentRows[2]; $cIrm = $currentRows[3]
     [pscustomobject][ordered]@{
         'Current: module time / bare reader time (target <= 1.3)'    = [math]::Round($cModule.Seconds / $cReader.Seconds, 2)
         'Current: Invoke-RestMethod time / module time (target >= 5)' = [math]::Round($cIrm.Seconds / $cModule.Seconds, 2)
         'Current: module peak memory 100k / 10k (target <= 1.3)'     = [math]::Round($cModule.PeakMemoryMB / $cSmall.PeakMemoryMB, 2)
     } | Format-List | Out-Host
+
+    # The same two in a warm process (each enumerates once untimed first): what is left when the first run's
+    # compilation is paid, i.e. the cost per device of the module against the bare reader.
+    $warmReaderArgs = $currentReaderArgs.Clone(); $warmReaderArgs.Warm = 1
+    $warmModuleArgs = $current.Clone(); $warmModuleArgs.Warm = 1
+    $warmRows = @(
+        Invoke-Median 'Bare C# reader, v6, warm process' $currentReaderScenario $emulator $warmReaderArgs $Repeat
+        Invoke-Median 'Get-CbDevice (Current), warm process' $moduleScenario $emulator $warmModuleArgs $Repeat
+    )
+    $warmRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests | Out-Host
+    [pscustomobject][ordered]@{
+        'Current, warm process: module time / bare reader time' = [math]::Round($warmRows[1].Seconds / $warmRows[0].Seconds, 2)
+    } | Format-List | Out-Host
+    if ($Only -eq 'Devices') { return }
 
     # What Import-Module adds to PowerShell's start-up: median of 5 cold starts with and without it.
     $startup = {
