@@ -166,65 +166,23 @@ internal static partial class Routes
     /// records were made), ascending, so the order is total. <paramref name="signature"/> names it for tokens.</summary>
     private static SearchError? AuditSort(JsonElement el, out Comparison<AuditRecord> comparison, out string signature)
     {
-        var keys = new List<Comparison<AuditRecord>>();
+        var err = SortSpec.Parse(el, AuditSortFields, "create_time", out var items);
+        if (err != null)
+        {
+            comparison = null!;
+            signature = "";
+            return err;
+        }
+        if (items.Count == 0)
+        {
+            items.Add(("create_time", -1));
+        }
         var sig = new StringBuilder();
-        if (el.ValueKind != JsonValueKind.Undefined && el.ValueKind != JsonValueKind.Null)
+        foreach (var (field, dir) in items)
         {
-            if (el.ValueKind != JsonValueKind.Array)
-            {
-                comparison = null!;
-                signature = "";
-                return SearchError.Arg("sort must be an array such as [{\"field\": \"create_time\", \"order\": \"ASC\"}]");
-            }
-            int i = 0;
-            foreach (var s in el.EnumerateArray())
-            {
-                string where = "sort[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-                i++;
-                if (s.ValueKind != JsonValueKind.Object || !s.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String
-                    || Array.IndexOf(AuditSortFields, f.GetString()) < 0)
-                {
-                    comparison = null!;
-                    signature = "";
-                    return SearchError.Arg(where + " must be {\"field\": ..., \"order\": \"ASC\"|\"DESC\"}; sortable fields: " + string.Join(", ", AuditSortFields));
-                }
-                int dir = 1;
-                if (s.TryGetProperty("order", out var o) && o.ValueKind != JsonValueKind.Null)
-                {
-                    string? order = o.ValueKind == JsonValueKind.String ? o.GetString() : null;
-                    if (string.Equals(order, "DESC", StringComparison.OrdinalIgnoreCase))
-                    {
-                        dir = -1;
-                    }
-                    else if (!string.Equals(order, "ASC", StringComparison.OrdinalIgnoreCase))
-                    {
-                        comparison = null!;
-                        signature = "";
-                        return SearchError.Arg(where + ".order: " + o.GetRawText() + " is not valid; allowed values: ASC, DESC");
-                    }
-                }
-                keys.Add(AuditKey(f.GetString()!, dir));
-                sig.Append(f.GetString()).Append(dir > 0 ? "+" : "-").Append(',');
-            }
+            sig.Append(field).Append(dir > 0 ? "+" : "-").Append(',');
         }
-        if (keys.Count == 0)
-        {
-            keys.Add(AuditKey("create_time", -1));
-            sig.Append("create_time-,");
-        }
-        var all = keys.ToArray();
-        comparison = (a, b) =>
-        {
-            foreach (var k in all)
-            {
-                int c = k(a, b);
-                if (c != 0)
-                {
-                    return c;
-                }
-            }
-            return a.Seq.CompareTo(b.Seq);
-        };
+        comparison = SortSpec.Chain<AuditRecord>(items, AuditKey, (a, b) => a.Seq.CompareTo(b.Seq));
         signature = sig.ToString();
         return null;
     }

@@ -224,5 +224,9 @@ public sealed class AuditV1Tests
         string token = one.GetProperty("search_after").GetString()!;
         Emu.V6Error(await emu.Post(Emu.Audit1 + "/_search", "{\"search_after\": \"" + token + "\"}", C1), 400, "INVALID_ARGUMENT", "sort");
         Emu.V6Error(await emu.Post(Emu.Audit1 + "/_search", "{\"start\": 5, \"search_after\": \"" + token + "\", \"sort\": [{\"field\": \"create_time\", \"order\": \"ASC\"}]}", C1), 400, "INVALID_ARGUMENT", "start");
+        // the sort items are checked as every other search checks them
+        Emu.V6Error(await emu.Post(Emu.Audit1 + "/_search", "{\"sort\": [{\"field\": \"create_time\", \"direction\": \"ASC\"}]}", C1), 400, "INVALID_ARGUMENT", "sort[0].direction");
+        Emu.V6Error(await emu.Post(Emu.Audit1 + "/_search", "{\"sort\": [{\"field\": \"org_key\"}]}", C1), 400, "INVALID_ARGUMENT", "not sortable");
+        Emu.V6Error(await emu.Post(Emu.Audit1 + "/_search", "{\"sort\": [{\"field\": \"actor\", \"order\": \"UP\"}]}", C1), 400, "INVALID_ARGUMENT", "ASC, DESC");
     }
 }
