@@ -56,7 +56,8 @@ namespace CbDefense
         public DateTime? BackendTimestampUtc { get => _backendTimestamp; set => _backendTimestamp = ModelTime.FromUtc(value); }
 
         /// <summary>Every other field the server sent, with its original name, as plain .NET values.</summary>
-        public IDictionary<string, object?> AdditionalProperties { get; } = new PlainMap();
+        public IDictionary<string, object?> AdditionalProperties => _additional;
+        private PlainMap _additional = new PlainMap();
 
         /// <summary>The session this observation was read through (ConvertTo-Json leaves it out of nested objects).</summary>
         [JsonIgnore]
@@ -69,7 +70,7 @@ namespace CbDefense
 
         internal static Observation Read(Dictionary<string, object?> json, Session? session)
         {
-            var f = new FieldReader(json);
+            var f = FieldReader.Adopt(json);
             var o = new Observation { Session = session };
             o.ObservationId = f.String("observation_id");
             o.Type = f.String("observation_type");
@@ -97,7 +98,7 @@ namespace CbDefense
             o.DeviceTimestampUtc = f.TimeAndMs("device_timestamp", out var ms);
             o.DeviceTimestampMs = ms;
             o.BackendTimestampUtc = f.Time("backend_timestamp");
-            f.CopyRestTo(o.AdditionalProperties);
+            o._additional = f.TakeRest();
             return o;
         }
     }

@@ -268,14 +268,12 @@ namespace CbDefense.Services.Current
                 {
                     got = 0;
                     replay.NewAttempt();
-                    var (_, env) = await _client.ReadListAsync(info, stream, "results", d =>
+                    return await _client.ReadEachAsync(info, stream, "results", d =>
                     {
                         got++;
                         var o = Observation.Read(d, _client.Session);
                         if (!IsComplete && replay.IsNew(o.ObservationId ?? "")) Take(job, o, sink);
-                        return true;
                     }).ConfigureAwait(false);
-                    return env;
                 }, ctx).ConfigureAwait(false);
             }
             catch (CbObjectNotFoundException ex)
