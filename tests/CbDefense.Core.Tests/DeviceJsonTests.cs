@@ -180,6 +180,27 @@ namespace CbDefense.Core.Tests
         }
 
         [Fact]
+        public void AListThatIsNotAListOfStringsIsKeptExactlyAsSent()
+        {
+            var d = DeviceJsonReader.ParseDevice("{\"deviceId\":1,\"sensorStates\":[7,\"A\",{\"x\":1},[true],null,2.5]," +
+                "\"avStatus\":[\"AV_ACTIVE\",3,true,null],\"avUpdateServers\":[],\"name\":\"after\"}");
+            Assert.Null(d.SensorStates);
+            var raw = Assert.IsType<PlainList>(d.AdditionalProperties["sensorStates"]);
+            Assert.Equal(6, raw.Count);
+            Assert.Equal(7L, raw[0]);
+            Assert.Equal("A", raw[1]);
+            Assert.Equal(1L, Assert.IsType<PlainMap>(raw[2])["x"]);
+            Assert.Equal(new List<object?> { true }, Assert.IsType<PlainList>(raw[3]));
+            Assert.Null(raw[4]);
+            Assert.Equal(2.5, raw[5]);
+            // Scalars become their text; the reader goes on after the list.
+            Assert.Equal(new List<string?> { "AV_ACTIVE", "3", "True", null }, d.AvStatus!);
+            Assert.Empty(d.AvUpdateServers!);
+            Assert.Equal("after", d.Name);
+            Assert.False(d.AdditionalProperties.ContainsKey("avStatus"));
+        }
+
+        [Fact]
         public async Task NullResultsIsAnEmptyPage()
         {
             var h = new FakeHandler(_ => FakeHandler.Json(200, "{\"success\":true,\"totalResults\":0,\"results\":null}"));

@@ -66,7 +66,7 @@ namespace CbDefense.Json
         /// Reads a search reply of either generation (v3 <c>{success, totalResults, results}</c>, devices v6
         /// <c>{results, num_found, search_after}</c>) with that generation's field table.
         /// </summary>
-        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, IReadOnlyDictionary<string, DeviceFields.Setter> fields, out ReplyEnvelope env)
+        public static bool ReadPage(Stream s, Session? session, Action<Device> onDevice, Dictionary<string, DeviceFields.Field> fields, out ReplyEnvelope env)
         {
             env = new ReplyEnvelope();
             bool present = false;
@@ -86,11 +86,18 @@ namespace CbDefense.Json
                             if (r.TokenType == JsonToken.Null) { present = false; break; }
                             if (r.TokenType != JsonToken.StartArray) { PlainJson.ReadValue(r); break; }
                             present = true;
+                            // Each device's extra fields go in a map sized like the previous device's: no growing, no oversize.
+                            int extras = 0;
                             while (true)
                             {
                                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside results.");
                                 if (r.TokenType == JsonToken.EndArray) break;
-                                if (r.TokenType == JsonToken.StartObject) onDevice(ReadDevice(r, session, fields));
+                                if (r.TokenType == JsonToken.StartObject)
+                                {
+                                    var device = ReadDevice(r, session, fields, extras);
+                                    extras = device.AdditionalCount;
+                                    onDevice(device);
+                                }
                                 else PlainJson.ReadValue(r);
                             }
                             break;
@@ -170,9 +177,9 @@ namespace CbDefense.Json
         /// <summary>
         /// Reads the device object at the current StartObject token with a generation's field table: each known field
         /// sets its typed property; a field of an unexpected type, and every field the table does not name, goes to
-        /// AdditionalProperties under its wire name.
+        /// AdditionalProperties under its wire name (a map made with room for <paramref name="extras"/> fields).
         /// </summary>
-        internal static Device ReadDevice(JsonReader r, Session? session, IReadOnlyDictionary<string, DeviceFields.Setter> fields)
+        internal static Device ReadDevice(JsonReader r, Session? session, Dictionary<string, DeviceFields.Field> fields, int extras = 0)
         {
             var d = new Device { Session = session };
             while (true)
@@ -185,11 +192,52 @@ namespace CbDefense.Json
                 }
                 string name = (string)r.Value!;
                 if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside a device.");
-                if (!fields.TryGetValue(name, out var set) || !set(r, d, name)) Extra(d, name, r);
+                if (!fields.TryGetValue(name, out var field) || !TrySet(r, d, field, name, extras))
+                    d.Additional(extras)[name] = PlainJson.ReadValue(r);
             }
         }
 
-        private static void Extra(Device d, string name, JsonReader r) => d.AdditionalProperties[name] = PlainJson.ReadValue(r);
+        /// <summary>
+        /// Sets the field from the value at the reader's position. A scalar of an unexpected type is left unread (false:
+        /// the caller keeps it as plain JSON); a list that is not a list of the field's items is read and kept as plain JSON.
+        /// </summary>
+        private static bool TrySet(JsonReader r, Device d, DeviceFields.Field field, string name, int extras)
+        {
+            switch (field.Kind)
+            {
+                case DeviceFields.Kind.Text:
+                    if (!TryString(r, out var text)) return false;
+                    field.SetText!(d, text);
+                    return true;
+                case DeviceFields.Kind.Time:
+                    if (!TryEpoch(r, out var time)) return false;
+                    field.SetTime!(d, time);
+                    return true;
+                case DeviceFields.Kind.Long:
+                    if (!TryLong(r, out var number)) return false;
+                    field.SetLong!(d, number);
+                    return true;
+                case DeviceFields.Kind.Int:
+                    if (!TryLong(r, out var wide) || (wide != null && (wide < int.MinValue || wide > int.MaxValue))) return false;
+                    field.SetInt!(d, (int?)wide);
+                    return true;
+                case DeviceFields.Kind.Flag:
+                    if (!TryBool(r, out var flag)) return false;
+                    field.SetFlag!(d, flag);
+                    return true;
+                case DeviceFields.Kind.Strings:
+                    if (ReadStrings(r, out var strings, out var plainStrings)) field.SetStrings!(d, strings);
+                    else d.Additional(extras)[name] = plainStrings;
+                    return true;
+                case DeviceFields.Kind.Messages:
+                    var messages = ReadMessages(r, out bool ok);
+                    if (ok) field.SetMessages!(d, (ValueList<DeviceMessage>?)messages);
+                    else d.Additional(extras)[name] = messages;
+                    return true;
+                default:
+                    return false;
+            }
+        }
 
         // The Try* helpers look at a scalar token and never advance the reader; on false the caller reads the value as plain JSON.
         internal static bool TryLong(JsonReader r, out long? value)
@@ -269,28 +317,58 @@ namespace CbDefense.Json
             }
         }
 
-        /// <summary>Reads a value expected to be a string array. ok=false: the returned value is the plain JSON.</summary>
-        internal static object? ReadStringArray(JsonReader r, out bool ok)
+        /// <summary>
+        /// Reads a value expected to be a list of strings (a lone string is a list of one; numbers and booleans become
+        /// their text). False: it was something else, and <paramref name="plain"/> is the whole value as plain JSON.
+        /// </summary>
+        internal static bool ReadStrings(JsonReader r, out ValueList<string>? list, out object? plain)
         {
-            ok = true;
-            if (r.TokenType == JsonToken.Null) return null;
-            if (r.TokenType == JsonToken.String) return new[] { (string)r.Value! };
-            var plain = PlainJson.ReadValue(r);
-            if (plain is List<object?> list)
+            list = null;
+            plain = null;
+            switch (r.TokenType)
             {
-                var a = new string[list.Count];
-                for (int i = 0; i < list.Count; i++)
-                {
-                    var v = list[i];
-                    if (v == null) a[i] = null!;
-                    else if (v is string s) a[i] = s;
-                    else if (v is long || v is double || v is bool) a[i] = Convert.ToString(v, CultureInfo.InvariantCulture)!;
-                    else { ok = false; return plain; }
-                }
-                return a;
+                case JsonToken.Null: case JsonToken.Undefined: return true;
+                case JsonToken.String: list = new ValueList<string> { (string)r.Value! }; return true;
+                case JsonToken.StartArray: break;
+                default: plain = PlainJson.ReadValue(r); return false;
             }
-            ok = false;
-            return plain;
+            var items = new ValueList<string>();
+            // The items as read, kept from the first one that is not a string on (so a fallback gives the exact JSON).
+            PlainList? raw = null;
+            while (true)
+            {
+                if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside an array.");
+                if (r.TokenType == JsonToken.EndArray)
+                {
+                    list = items;
+                    return true;
+                }
+                if (r.TokenType == JsonToken.String)
+                {
+                    var s = (string)r.Value!;
+                    items.Add(s);
+                    raw?.Add(s);
+                    continue;
+                }
+                var v = PlainJson.ReadValue(r);
+                if (raw == null) raw = new PlainList(items);
+                raw.Add(v);
+                if (v == null) items.Add(null!);
+                else if (v is string text) items.Add(text);
+                else if (v is long || v is double || v is bool) items.Add(Convert.ToString(v, CultureInfo.InvariantCulture)!);
+                else
+                {
+                    // Not a list of strings: the rest of the array as plain JSON too.
+                    while (true)
+                    {
+                        if (!Next(r)) throw new JsonReaderException("Unexpected end of JSON inside an array.");
+                        if (r.TokenType == JsonToken.EndArray) break;
+                        raw.Add(PlainJson.ReadValue(r));
+                    }
+                    plain = raw;
+                    return false;
+                }
+            }
         }
 
         internal static object? ReadMessages(JsonReader r, out bool ok)
@@ -300,7 +378,7 @@ namespace CbDefense.Json
             var plain = PlainJson.ReadValue(r);
             if (plain is List<object?> list)
             {
-                var a = new DeviceMessage[list.Count];
+                var a = new ValueList<DeviceMessage>(list.Count);
                 for (int i = 0; i < list.Count; i++)
                 {
                     if (!(list[i] is Dictionary<string, object?> m)) { ok = false; return plain; }
@@ -311,7 +389,7 @@ namespace CbDefense.Json
                         if (!FieldReader.TryTime(tv, out var t, out _)) { ok = false; return plain; }
                         dm.TimeUtc = t;
                     }
-                    a[i] = dm;
+                    a.Add(dm);
                 }
                 return a;
             }

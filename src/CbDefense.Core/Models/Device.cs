@@ -143,6 +143,12 @@ namespace CbDefense
 
         internal bool HasAdditionalProperties => _additional != null && _additional.Count > 0;
 
+        /// <summary>The extra fields as read, the map made with room for <paramref name="capacity"/> fields if it is new.</summary>
+        internal PlainMap Additional(int capacity) => _additional ??= new PlainMap(capacity > 0 ? capacity : 48);
+
+        /// <summary>How many extra fields were read (0 when none).</summary>
+        internal int AdditionalCount => _additional?.Count ?? 0;
+
         /// <summary>
         /// The session this device was read through: cmdlets bind -Session from it, so a piped device goes back to its
         /// server; Export-Csv writes its ToString(). ConvertTo-Json leaves it out of nested objects (JsonIgnore).

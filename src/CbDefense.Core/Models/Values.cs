@@ -33,6 +33,7 @@ namespace CbDefense
     {
         public ValueList() { }
         public ValueList(IEnumerable<T> items) : base(items ?? Enumerable.Empty<T>()) { }
+        internal ValueList(int capacity) : base(capacity) { }
 
         /// <summary>Same as Count (the property arrays have, kept for scripts written against arrays).</summary>
         public int Length => Count;
