@@ -2,7 +2,9 @@
 # (quarantine 10,000 devices) against one request per device, Live Response (a 256 MiB download, a command on 100
 # devices) and Get-CbAlert of 50,000 alerts against an Invoke-RestMethod loop, in one run; prints ratios.
 # Each scenario runs in its own pwsh process so its peak memory is its own; time is measured inside the
-# process around the enumeration only. Benchmarks report; no test asserts a wall-clock time.
+# process around the enumeration only. Benchmarks report; no test asserts a wall-clock time. The module and its bare
+# C# reader baseline take turns (-Turns, 5) and the median of the turns' ratios is reported: on a shared machine the
+# speed drifts over minutes, and a turn compares two runs made seconds apart.
 # The soak section (last; alone with -Only Soak) makes 10,000 cmdlet calls in one process and reports the growth of
 # its handles and memory after the first 1,000: a leak per call shows as growth that keeps going.
 param(
@@ -11,6 +13,8 @@ param(
     [int] $Devices = 100000,
     # Runs of each fast scenario; the median is reported (the machine is shared and noisy).
     [int] $Repeat = 3,
+    # Turns of each module / bare reader comparison (baseline and module alternate; the median ratio is reported).
+    [int] $Turns = 5,
     # Runs only this section (the others take many minutes).
     # Devices: the two enumeration sections only (both generations).
     [ValidateSet('Soak', 'Devices')] [string] $Only,
@@ -32,6 +36,34 @@ function Invoke-Median([string] $Name, [string] $Script, $Emulator, [hashtable] 
     # The spread of the runs (fastest-slowest), so a reader sees how far one median can be trusted on a noisy machine.
     $median | Add-Member -NotePropertyName Spread -NotePropertyValue ('{0}-{1}' -f $sorted[0].Seconds, $sorted[-1].Seconds)
     $median | Add-Member -NotePropertyName Runs -NotePropertyValue $Times -PassThru
+}
+
+# A baseline and the module in turns (baseline, module, baseline, module, ...), so drift of a noisy machine over the
+# minutes a section takes falls on both alike. Returns the two median rows and the median of the per-turn ratios
+# (module / baseline), which is what the ratio lines report.
+function Invoke-Paired([string] $BaseName, [string] $BaseScript, [hashtable] $BaseArguments,
+                       [string] $Name, [string] $Script, [hashtable] $Arguments, $Emulator, [int] $Times) {
+    $base = @(); $runs = @(); $ratios = @()
+    for ($i = 0; $i -lt $Times; $i++) {
+        $b = Invoke-Scenario $BaseName $BaseScript $Emulator $BaseArguments
+        $m = Invoke-Scenario $Name $Script $Emulator $Arguments
+        $base += $b; $runs += $m
+        $ratios += $m.Seconds / $b.Seconds
+    }
+    $pick = {
+        param($list)
+        $sorted = @($list | Sort-Object Seconds)
+        $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+        $median | Add-Member -NotePropertyName Spread -NotePropertyValue ('{0}-{1}' -f $sorted[0].Seconds, $sorted[-1].Seconds)
+        $median | Add-Member -NotePropertyName Runs -NotePropertyValue $list.Count -PassThru
+    }
+    $sortedRatios = @($ratios | Sort-Object)
+    [pscustomobject]@{
+        Baseline = & $pick $base
+        Module   = & $pick $runs
+        Ratio    = [math]::Round($sortedRatios[[int][math]::Floor(($sortedRatios.Count - 1) / 2)], 2)
+        Ratios   = ($ratios | ForEach-Object { [math]::Round($_, 2) }) -join ' '
+    }
 }
 
 function Invoke-Scenario([string] $Name, [string] $Script, $Emulator, [hashtable] $Arguments) {
@@ -323,7 +355,7 @@ function Invoke-SoakSection {
     $samples = @($result.Samples)
     $samples | Format-Table -AutoSize -Property Calls, Handles,
         @{ n = 'WorkingSetMB'; e = { [math]::Round($_.WorkingSet / 1MB, 1) } },
-        @{ n = 'ManagedMB'; e = { [math]::Round($_.Managed / 1MB, 2) } } | Out-Host
+        @{ n = 'ManagedMB'; e = { [math]::Round($_.Managed / 1MB, 2) } } | Out-String -Width 200 | Write-Host
     $warm = $samples[0]; $end = $samples[-1]; $mid = $samples[[int][math]::Floor(($samples.Count - 1) / 2)]
     $ratio = { param($a, $b) if ([double]$b -gt 0) { [math]::Round([double]$a / [double]$b, 3) } else { $null } }
     [pscustomobject][ordered]@{
@@ -336,7 +368,7 @@ function Invoke-SoakSection {
         'soak: managed end / after warm-up (target ~1)'   = & $ratio $end.Managed $warm.Managed
         # A leak grows as much in the second half as in the first; warm-up effects do not.
         "soak: last $($end.Calls - $mid.Calls) calls: handles, WS, managed MB" = "$($end.Handles - $mid.Handles), $([math]::Round(($end.WorkingSet - $mid.WorkingSet) / 1MB, 1)), $([math]::Round(($end.Managed - $mid.Managed) / 1MB, 2))"
-    } | Format-List | Out-Host
+    } | Format-List | Out-String -Width 200 | Write-Host
 }
 
 if ($Only -eq 'Soak') { Invoke-SoakSection; return }
@@ -351,51 +383,55 @@ try {
     $null = Invoke-Scenario 'warm-up' $readerScenario $emulator $common
 
     $tenK = $common.Clone(); $tenK.First = 10000
+    $legacyPair = Invoke-Paired 'Bare C# reader (baseline)' $readerScenario $common 'Get-CbDevice | Measure-Object' $moduleScenario $common $emulator $Turns
     $rows = @(
-        Invoke-Median 'Bare C# reader (baseline)' $readerScenario $emulator $common $Repeat
-        Invoke-Median 'Get-CbDevice | Measure-Object' $moduleScenario $emulator $common $Repeat
+        $legacyPair.Baseline
+        $legacyPair.Module
         Invoke-Median 'Get-CbDevice -First 10000' $moduleScenario $emulator $tenK $Repeat
         Invoke-Median 'Invoke-RestMethod loop' $irmScenario $emulator $common 1
     )
-    $rows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
-    $reader = $rows[0]; $module = $rows[1]; $small = $rows[2]; $irm = $rows[3]
+    $rows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-String -Width 200 | Write-Host
+    $module = $rows[1]; $small = $rows[2]; $irm = $rows[3]
     $ratios = [ordered]@{
-        'module time / bare reader time (target <= 1.5)'        = [math]::Round($module.Seconds / $reader.Seconds, 2)
+        'module time / bare reader time, median of turns (target <= 1.5)' = $legacyPair.Ratio
+        'module / bare reader, each turn'                        = $legacyPair.Ratios
         'Invoke-RestMethod time / module time (target >= 3)'     = [math]::Round($irm.Seconds / $module.Seconds, 2)
         'module peak memory 100k / 10k (target <= 1.3)'          = [math]::Round($module.PeakMemoryMB / $small.PeakMemoryMB, 2)
     }
-    [pscustomobject]$ratios | Format-List | Out-Host
+    [pscustomobject]$ratios | Format-List | Out-String -Width 200 | Write-Host
 
     Write-Host "The current API (devices v6: one _search, then _scroll), $Devices devices, a Custom key..."
     $current = $common.Clone(); $current.Token = $emulator.CustomToken; $current.Generation = 'Current'
     $currentTenK = $current.Clone(); $currentTenK.First = 10000
     $currentReaderArgs = $current.Clone(); $currentReaderArgs.Remove('Generation')
+    # The emulator's v6 routes compile on their first use: once untimed, so the first baseline turn does not pay for it.
+    $null = Invoke-Scenario 'warm-up (v6)' $currentReaderScenario $emulator $currentReaderArgs
+    $currentPair = Invoke-Paired 'Bare C# reader, v6 (baseline)' $currentReaderScenario $currentReaderArgs 'Get-CbDevice | Measure-Object (Current)' $moduleScenario $current $emulator $Turns
     $currentRows = @(
-        Invoke-Median 'Bare C# reader, v6 (baseline)' $currentReaderScenario $emulator $currentReaderArgs $Repeat
-        Invoke-Median 'Get-CbDevice | Measure-Object (Current)' $moduleScenario $emulator $current $Repeat
+        $currentPair.Baseline
+        $currentPair.Module
         Invoke-Median 'Get-CbDevice -First 10000 (Current)' $moduleScenario $emulator $currentTenK $Repeat
         Invoke-Median 'Invoke-RestMethod _scroll loop' $currentIrmScenario $emulator $currentReaderArgs 1
     )
-    $currentRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
-    $cReader = $currentRows[0]; $cModule = $currentRows[1]; $cSmall = $currentRows[2]; $cIrm = $currentRows[3]
+    $currentRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-String -Width 200 | Write-Host
+    $cModule = $currentRows[1]; $cSmall = $currentRows[2]; $cIrm = $currentRows[3]
     [pscustomobject][ordered]@{
-        'Current: module time / bare reader time (target <= 1.3)'    = [math]::Round($cModule.Seconds / $cReader.Seconds, 2)
+        'Current: module time / bare reader time, median of turns (target <= 1.3)' = $currentPair.Ratio
+        'Current: module / bare reader, each turn'                    = $currentPair.Ratios
         'Current: Invoke-RestMethod time / module time (target >= 5)' = [math]::Round($cIrm.Seconds / $cModule.Seconds, 2)
         'Current: module peak memory 100k / 10k (target <= 1.3)'     = [math]::Round($cModule.PeakMemoryMB / $cSmall.PeakMemoryMB, 2)
-    } | Format-List | Out-Host
+    } | Format-List | Out-String -Width 200 | Write-Host
 
     # The same two in a warm process (each enumerates once untimed first): what is left when the first run's
     # compilation is paid, i.e. the cost per device of the module against the bare reader.
     $warmReaderArgs = $currentReaderArgs.Clone(); $warmReaderArgs.Warm = 1
     $warmModuleArgs = $current.Clone(); $warmModuleArgs.Warm = 1
-    $warmRows = @(
-        Invoke-Median 'Bare C# reader, v6, warm process' $currentReaderScenario $emulator $warmReaderArgs $Repeat
-        Invoke-Median 'Get-CbDevice (Current), warm process' $moduleScenario $emulator $warmModuleArgs $Repeat
-    )
-    $warmRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests | Out-Host
+    $warmPair = Invoke-Paired 'Bare C# reader, v6, warm process' $currentReaderScenario $warmReaderArgs 'Get-CbDevice (Current), warm process' $moduleScenario $warmModuleArgs $emulator $Turns
+    @($warmPair.Baseline, $warmPair.Module) | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests | Out-String -Width 200 | Write-Host
     [pscustomobject][ordered]@{
-        'Current, warm process: module time / bare reader time' = [math]::Round($warmRows[1].Seconds / $warmRows[0].Seconds, 2)
-    } | Format-List | Out-Host
+        'Current, warm process: module time / bare reader time, median of turns' = $warmPair.Ratio
+        'Current, warm process: each turn'                        = $warmPair.Ratios
+    } | Format-List | Out-String -Width 200 | Write-Host
     if ($Only -eq 'Devices') { return }
 
     # What Import-Module adds to PowerShell's start-up: median of 5 cold starts with and without it.
@@ -414,7 +450,7 @@ try {
         'pwsh start (s)'                      = [math]::Round($bare, 2)
         'pwsh start + Import-Module (s)'      = [math]::Round($withModule, 2)
         'Import-Module adds (s)'              = [math]::Round($withModule - $bare, 2)
-    } | Format-List | Out-Host
+    } | Format-List | Out-String -Width 200 | Write-Host
 
     Write-Host 'Bulk action: quarantine 10,000 devices piped from Get-CbDevice, against one request per device...'
     $actionArgs = $common.Clone(); $actionArgs.First = [math]::Min(10000, $Devices)
@@ -422,12 +458,12 @@ try {
         Invoke-ActionScenario 'Get-CbDevice | Set-CbDeviceQuarantine' $quarantineScenario $emulator $actionArgs
         Invoke-ActionScenario 'IRM, one POST per device (baseline)' $perDeviceScenario $emulator $actionArgs
     )
-    $actionRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests, ActionRequests | Out-Host
+    $actionRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests, ActionRequests | Out-String -Width 200 | Write-Host
     $bulk = $actionRows[0]; $single = $actionRows[1]
     [pscustomobject][ordered]@{
         'per-device action requests / module action requests'  = [math]::Round($single.ActionRequests / [math]::Max(1, $bulk.ActionRequests), 1)
         'per-device time / module time (target > 1)'          = [math]::Round($single.Seconds / $bulk.Seconds, 2)
-    } | Format-List | Out-Host
+    } | Format-List | Out-String -Width 200 | Write-Host
 
     Stop-CbEmulator $emulator
     $emulator = $null
@@ -502,14 +538,14 @@ if ($failed.Count) { throw "$($failed.Count) errors: $($failed[0])" }
         $ids = (@($windows | Select-Object -First 100).deviceId) -join ','
         $fan10 = Invoke-Scenario 'Start-CbLiveResponseProcess -Wait, 100 devices, -ThrottleLimit 10' $fanScenario $emulator @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $lrToken; OrgKey = $emulator.OrgKey; First = 0; Devices = $ids; Throttle = 10 }
         $fan1 = Invoke-Scenario 'Start-CbLiveResponseProcess -Wait, 100 devices, -ThrottleLimit 1' $fanScenario $emulator @{ ModulePath = $ModulePath; Uri = $emulator.Uri; Token = $lrToken; OrgKey = $emulator.OrgKey; First = 0; Devices = $ids; Throttle = 1 }
-        @($fan10, $fan1) | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests | Out-Host
+        @($fan10, $fan1) | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Requests | Out-String -Width 200 | Write-Host
         [pscustomobject][ordered]@{
             'Receive-CbLiveResponseFile MB/s'                              = [math]::Round($mb / $receive.Seconds, 1)
             'curl MB/s (same content route)'                               = [math]::Round($mb / $curlSeconds, 1)
             'module throughput / curl throughput (target >= 0.8)'          = [math]::Round($curlSeconds / $receive.Seconds, 2)
             'module peak memory growth during the download, MB (target <= 32)' = [math]::Round([double]$receive.PeakMemoryMB - [double]$receive.BeforeMemoryMB, 1)
             'fan-out: time at -ThrottleLimit 1 / time at 10 (target >= 5)'  = [math]::Round($fan1.Seconds / $fan10.Seconds, 2)
-        } | Format-List | Out-Host
+        } | Format-List | Out-String -Width 200 | Write-Host
     }
     finally {
         Remove-Item $target, "$target.warm", "$target.curl" -ErrorAction SilentlyContinue
@@ -568,12 +604,12 @@ $sw.Stop()
         Invoke-Median 'Get-CbAlert -Range all -First 5000' $alertScenario $emulator $alertSmall $Repeat
         Invoke-Median 'Invoke-RestMethod v7 _search loop' $alertIrmScenario $emulator $alertArgs 1
     )
-    $alertRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-Host
+    $alertRows | Format-Table -AutoSize -Property Scenario, Devices, Seconds, Spread, Requests, PeakMemoryMB | Out-String -Width 200 | Write-Host
     [pscustomobject][ordered]@{
         'alerts: Invoke-RestMethod time / Get-CbAlert time (target >= 5)' = [math]::Round($alertRows[2].Seconds / $alertRows[0].Seconds, 2)
         'alerts: module peak memory 50k / 5k (target <= 1.3)'             = [math]::Round($alertRows[0].PeakMemoryMB / $alertRows[1].PeakMemoryMB, 2)
         'alerts: every alert read (module, loop)'                          = "$($alertRows[0].Devices), $($alertRows[2].Devices) of $alertCount"
-    } | Format-List | Out-Host
+    } | Format-List | Out-String -Width 200 | Write-Host
 }
 finally {
     if ($emulator) { Stop-CbEmulator $emulator }
