@@ -189,7 +189,8 @@ function Wait-TestProxyLog {
     param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [string] $Pattern, [int] $Skip = 0, [int] $Count = 1, [int] $TimeoutSec = 15)
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while ($true) {
-        $lines = Get-TestProxyLog -Proxy $Proxy -Skip $Skip
+        # An array even for one line: -match on a lone string answers $true/$false, and @($false).Count is 1.
+        $lines = @(Get-TestProxyLog -Proxy $Proxy -Skip $Skip)
         if (@($lines -match $Pattern).Count -ge $Count -or [DateTime]::UtcNow -gt $deadline) { return $lines }
         Start-Sleep -Milliseconds 100
     }
