@@ -317,24 +317,32 @@ internal static class AlertCriteria
     /// <summary>An array of integers (JSON numbers or numeric strings).</summary>
     internal static SearchError? Longs(JsonElement el, string name, out HashSet<long> set)
     {
-        set = new HashSet<long>();
+        string? err = LongList(el, name, out var list);
+        set = new HashSet<long>(list);
+        return err == null ? null : SearchError.Arg(err);
+    }
+
+    /// <summary>An array of integers (numbers or integer text), in order; null, or the error to answer.</summary>
+    internal static string? LongList(JsonElement el, string name, out List<long> values)
+    {
+        values = new List<long>();
         if (el.ValueKind != JsonValueKind.Array)
         {
-            return SearchError.Arg(name + " must be an array of integers (got " + el.GetRawText() + ")");
+            return name + " must be an array of integers (got " + el.GetRawText() + ")";
         }
         foreach (var v in el.EnumerateArray())
         {
             if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n))
             {
-                set.Add(n);
+                values.Add(n);
             }
             else if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long sn))
             {
-                set.Add(sn);
+                values.Add(sn);
             }
             else
             {
-                return SearchError.Arg(name + " must be an array of integers (got " + v.GetRawText() + ")");
+                return name + " must be an array of integers (got " + v.GetRawText() + ")";
             }
         }
         return null;

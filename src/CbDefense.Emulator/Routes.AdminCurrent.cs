@@ -13,6 +13,15 @@ namespace CbDefense.Emulator;
 /// (fail one), audit records (add them, see the queues).</summary>
 internal static partial class Routes
 {
+    /// <summary>The <c>count</c> of an admin request that adds records: 0 to 1,000,000; null, or the error to answer.</summary>
+    private static string? ReadCount(JsonElement v, out int count)
+    {
+        count = 0;
+        return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out count) && count >= 0 && count <= 1_000_000
+            ? null
+            : "count must be an integer between 0 and 1000000";
+    }
+
     private static void MapAdminCurrent(WebApplication app, EmulatorState s)
     {
         app.MapPost(Admin + "/alerts", ctx => AdminNewAlerts(ctx, s));
@@ -51,10 +60,7 @@ internal static partial class Routes
             switch (p.Name)
             {
                 case "count":
-                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
-                    {
-                        err = "count must be an integer between 0 and 1000000";
-                    }
+                    err = ReadCount(v, out count) ?? err;
                     break;
                 case "threatId":
                     if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length == 0)
@@ -288,10 +294,7 @@ internal static partial class Routes
             switch (p.Name)
             {
                 case "count":
-                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out count) || count < 0 || count > 1_000_000)
-                    {
-                        err = "count must be an integer between 0 and 1000000";
-                    }
+                    err = ReadCount(v, out count) ?? err;
                     break;
                 case "description":
                 case "actor":

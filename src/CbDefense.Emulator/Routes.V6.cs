@@ -12,31 +12,6 @@ internal static partial class Routes
 {
     private static Task BadArg(HttpContext ctx, string message) => JsonOut.V6Error(ctx, 400, "INVALID_ARGUMENT", message);
 
-    private static string? ReadLongArray(JsonElement el, string name, out List<long> values)
-    {
-        values = new List<long>();
-        if (el.ValueKind != JsonValueKind.Array)
-        {
-            return name + " must be an array of integers";
-        }
-        foreach (var v in el.EnumerateArray())
-        {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n))
-            {
-                values.Add(n);
-            }
-            else if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long sn))
-            {
-                values.Add(sn);
-            }
-            else
-            {
-                return name + " must be an array of integers (got " + v.GetRawText() + ")";
-            }
-        }
-        return null;
-    }
-
     private static string? ReadStringArray(JsonElement el, string name, out List<string> values)
     {
         values = new List<string>();
@@ -93,7 +68,7 @@ internal static partial class Routes
         }
         if (hasIds)
         {
-            err = ReadLongArray(did, "device_id", out ids);
+            err = AlertCriteria.LongList(did, "device_id", out ids);
             if (err != null)
             {
                 return BadArg(ctx, err);

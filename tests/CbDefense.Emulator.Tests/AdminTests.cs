@@ -145,6 +145,23 @@ public sealed class AdminTests
         Assert.Equal(before, await AdminState(emu, job));
     }
 
+    [Theory]
+    [InlineData("/_emulator/alerts")]
+    [InlineData("/_emulator/auditlogs")]
+    public async Task AdminBodies_ACountOutOfRange_Is400_AndAddsNothing(string path)
+    {
+        var (emu, job) = await WithJob();
+        await using var _ = emu;
+        string before = await AdminState(emu, job) + (await emu.Ok("/_emulator/alerts", null)).GetRawText();
+        foreach (string count in new[] { "-1", "1000001", "1.5", "\"3\"", "null" })
+        {
+            var r = await emu.Send(HttpMethod.Post, path, "{\"count\": " + count + "}", null);
+            Emu.V3Error(r, 400);
+            Assert.Equal("count must be an integer between 0 and 1000000", r.Json.GetProperty("message").GetString());
+        }
+        Assert.Equal(before, await AdminState(emu, job) + (await emu.Ok("/_emulator/alerts", null)).GetRawText());
+    }
+
     [Fact]
     public async Task AdminBodies_Empty_IsRequiredWhereTheBodySaysWhatToDo_AndTheDefaultsElsewhere()
     {

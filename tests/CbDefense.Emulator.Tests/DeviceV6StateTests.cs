@@ -187,6 +187,8 @@ public sealed class DeviceV6StateTests
     [InlineData("{\"action_type\": \"QUARANTINE\", \"search\": {\"criteria\": {\"os\": \"MAC\"}}, \"options\": {\"toggle\": \"ON\"}}", "INVALID_ARGUMENT", "search.criteria.os")]
     [InlineData("{\"action_type\": \"QUARANTINE\", \"search\": {\"exclusions\": {\"os\": [\"MAC\"]}}, \"options\": {\"toggle\": \"ON\"}}", "INVALID_ARGUMENT", "sensor_version")]
     [InlineData("{\"action_type\": \"QUARANTINE\", \"search\": {\"query\": \"(os:MAC\"}, \"options\": {\"toggle\": \"ON\"}}", "INVALID_QUERY", "Unbalanced")]
+    [InlineData("{\"action_type\": \"QUARANTINE\", \"device_id\": 7, \"options\": {\"toggle\": \"ON\"}}", "INVALID_ARGUMENT", "device_id must be an array of integers (got 7)")]
+    [InlineData("{\"action_type\": \"QUARANTINE\", \"device_id\": [1, \"x\"], \"options\": {\"toggle\": \"ON\"}}", "INVALID_ARGUMENT", "device_id must be an array of integers (got \"x\")")]
     public async Task DeviceActions_BadSearch_Is400_NoChange(string body, string code, string contains)
     {
         await using var emu = await Emu.Start("--devices", "20", "--events", "10");
