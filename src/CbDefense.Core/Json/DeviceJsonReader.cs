@@ -230,9 +230,8 @@ namespace CbDefense.Json
                     else d.Additional(extras)[name] = plainStrings;
                     return true;
                 case DeviceFields.Kind.Messages:
-                    var messages = ReadMessages(r, out bool ok);
-                    if (ok) field.SetMessages!(d, (ValueList<DeviceMessage>?)messages);
-                    else d.Additional(extras)[name] = messages;
+                    if (ReadMessages(r, out var messages, out var plainMessages)) field.SetMessages!(d, messages);
+                    else d.Additional(extras)[name] = plainMessages;
                     return true;
                 default:
                     return false;
@@ -371,30 +370,33 @@ namespace CbDefense.Json
             }
         }
 
-        internal static object? ReadMessages(JsonReader r, out bool ok)
+        /// <summary>
+        /// Reads a value expected to be a list of v3 device messages. False: it was something else, and
+        /// <paramref name="plain"/> is the whole value as plain JSON.
+        /// </summary>
+        internal static bool ReadMessages(JsonReader r, out ValueList<DeviceMessage>? messages, out object? plain)
         {
-            ok = true;
-            if (r.TokenType == JsonToken.Null) return null;
-            var plain = PlainJson.ReadValue(r);
-            if (plain is List<object?> list)
+            messages = null;
+            plain = null;
+            if (r.TokenType == JsonToken.Null) return true;
+            plain = PlainJson.ReadValue(r);
+            if (!(plain is List<object?> list)) return false;
+            var a = new ValueList<DeviceMessage>(list.Count);
+            foreach (var item in list)
             {
-                var a = new ValueList<DeviceMessage>(list.Count);
-                for (int i = 0; i < list.Count; i++)
+                if (!(item is Dictionary<string, object?> m)) return false;
+                var dm = new DeviceMessage();
+                if (m.TryGetValue("message", out var mv)) dm.Message = mv as string ?? (mv == null ? null : Convert.ToString(mv, CultureInfo.InvariantCulture));
+                if (m.TryGetValue("time", out var tv) && tv != null)
                 {
-                    if (!(list[i] is Dictionary<string, object?> m)) { ok = false; return plain; }
-                    var dm = new DeviceMessage();
-                    if (m.TryGetValue("message", out var mv)) dm.Message = mv as string ?? (mv == null ? null : Convert.ToString(mv, CultureInfo.InvariantCulture));
-                    if (m.TryGetValue("time", out var tv) && tv != null)
-                    {
-                        if (!FieldReader.TryTime(tv, out var t, out _)) { ok = false; return plain; }
-                        dm.TimeUtc = t;
-                    }
-                    a.Add(dm);
+                    if (!FieldReader.TryTime(tv, out var t, out _)) return false;
+                    dm.TimeUtc = t;
                 }
-                return a;
+                a.Add(dm);
             }
-            ok = false;
-            return plain;
+            messages = a;
+            plain = null;
+            return true;
         }
     }
 }
